@@ -1,0 +1,142 @@
+/** The closed set of failure kinds. Every adapter maps its backend's failures onto these. */
+export const ERROR_KINDS = [
+  'NotFound',
+  'AlreadyExists',
+  'PreconditionFailed',
+  'InvalidKey',
+  'InvalidInput',
+  'PermissionDenied',
+  'PayloadTooLarge',
+  'Timeout',
+  'RateLimited',
+  'Unavailable',
+  'Conflict',
+  'Integrity',
+  'Aborted',
+  'Unsupported',
+  'ConfigInvalid',
+  'Unexpected',
+] as const;
+
+export type ErrorKind = (typeof ERROR_KINDS)[number];
+
+/** Kinds that are worth retrying by default: transient by nature. */
+const RETRYABLE_KINDS: ReadonlySet<ErrorKind> = new Set(['Timeout', 'RateLimited', 'Unavailable']);
+
+export interface StorageErrorOptions {
+  operation?: string;
+  key?: string;
+  backend?: string;
+  /** Overrides the kind's default (Timeout, RateLimited and Unavailable retry). */
+  retryable?: boolean;
+  requestId?: string;
+  /** HTTP status from the backend, when there was one. */
+  status?: number;
+  cause?: unknown;
+}
+
+// Symbol.for so that two copies of @stowage/core in one process still recognise each other's errors.
+const MARKER = Symbol.for('@stowage/core/StorageError');
+
+export class StorageError extends Error {
+  override readonly name = 'StorageError';
+  readonly kind: ErrorKind;
+  readonly operation: string | undefined;
+  readonly key: string | undefined;
+  readonly backend: string | undefined;
+  readonly retryable: boolean;
+  readonly requestId: string | undefined;
+  readonly status: number | undefined;
+
+  constructor(kind: ErrorKind, message: string, options: StorageErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.kind = kind;
+    this.operation = options.operation;
+    this.key = options.key;
+    this.backend = options.backend;
+    this.retryable = options.retryable ?? RETRYABLE_KINDS.has(kind);
+    this.requestId = options.requestId;
+    this.status = options.status;
+    Object.defineProperty(this, MARKER, { value: true });
+  }
+
+  /** A copy with operation context filled in where it was missing. */
+  withContext(ctx: Pick<StorageErrorOptions, 'operation' | 'key' | 'backend'>): StorageError {
+    if (
+      (this.operation ?? ctx.operation) === this.operation &&
+      (this.key ?? ctx.key) === this.key &&
+      (this.backend ?? ctx.backend) === this.backend
+    ) {
+      return this;
+    }
+    const copy = new StorageError(this.kind, this.message, {
+      operation: this.operation ?? ctx.operation,
+      key: this.key ?? ctx.key,
+      backend: this.backend ?? ctx.backend,
+      retryable: this.retryable,
+      requestId: this.requestId,
+      status: this.status,
+      cause: this.cause,
+    });
+    copy.stack = this.stack;
+    return copy;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      kind: this.kind,
+      message: this.message,
+      operation: this.operation,
+      key: this.key,
+      backend: this.backend,
+      retryable: this.retryable,
+      requestId: this.requestId,
+      status: this.status,
+    };
+  }
+}
+
+/** True for a StorageError (from any copy of this package), optionally of one kind. */
+export function isStorageError(error: unknown, kind?: ErrorKind): error is StorageError {
+  if (typeof error !== 'object' || error === null) return false;
+  if ((error as Record<symbol, unknown>)[MARKER] !== true) return false;
+  return kind === undefined || (error as StorageError).kind === kind;
+}
+
+/** Maps an HTTP status to a kind; adapters consult their own table first. */
+export function kindFromHttpStatus(status: number): ErrorKind {
+  switch (status) {
+    case 400:
+      return 'InvalidInput';
+    case 401:
+    case 403:
+      return 'PermissionDenied';
+    case 404:
+      return 'NotFound';
+    case 408:
+      return 'Timeout';
+    case 409:
+      return 'Conflict';
+    case 411:
+      return 'InvalidInput';
+    case 412:
+      return 'PreconditionFailed';
+    case 413:
+      return 'PayloadTooLarge';
+    case 416:
+      return 'InvalidInput';
+    case 429:
+      return 'RateLimited';
+    case 501:
+      return 'Unsupported';
+    case 500:
+    case 502:
+    case 503:
+      return 'Unavailable';
+    case 504:
+      return 'Timeout';
+    default:
+      return status >= 500 ? 'Unavailable' : 'Unexpected';
+  }
+}

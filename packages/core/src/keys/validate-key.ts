@@ -1,0 +1,69 @@
+import { StorageError } from '../errors/storage-error.js';
+
+export const MAX_KEY_BYTES = 1024;
+export const MAX_SEGMENT_BYTES = 255;
+
+const encoder = new TextEncoder();
+// C0 controls, DEL and C1 controls are refused: they break terminals, logs and several backends.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** Why a key is not portable, or undefined when it is. */
+export function keyProblem(key: unknown): string | undefined {
+  if (typeof key !== 'string') return 'key must be a string';
+  if (key.length === 0) return 'key must not be empty';
+  if (!key.isWellFormed()) return 'key must be well-formed UTF-16 (no lone surrogates)';
+  const bytes = encoder.encode(key).length;
+  if (bytes > MAX_KEY_BYTES) return `key is ${bytes} bytes of UTF-8; the limit is ${MAX_KEY_BYTES}`;
+  if (key.startsWith('/')) return 'key must not start with "/"';
+  if (CONTROL.test(key)) return 'key must not contain control characters';
+  if (key.includes('\\')) return 'key must not contain a backslash';
+  for (const segment of key.split('/')) {
+    if (segment === '') return 'key must not contain empty segments ("//" or a trailing "/")';
+    if (segment === '.' || segment === '..') return 'key must not contain "." or ".." segments';
+    const segBytes = encoder.encode(segment).length;
+    if (segBytes > MAX_SEGMENT_BYTES) {
+      return `key segment is ${segBytes} bytes of UTF-8; the limit is ${MAX_SEGMENT_BYTES}`;
+    }
+  }
+  return undefined;
+}
+
+export function isValidKey(key: unknown): key is string {
+  return keyProblem(key) === undefined;
+}
+
+/**
+ * Throws `InvalidKey` unless `key` is portable (see DESIGN.md "Keys"). Adapters call this
+ * before any I/O so that a bad key never reaches a backend.
+ */
+export function assertValidKey(key: unknown, ctx: { operation?: string; backend?: string } = {}): asserts key is string {
+  const problem = keyProblem(key);
+  if (problem !== undefined) {
+    throw new StorageError('InvalidKey', `Invalid key ${JSON.stringify(key)}: ${problem}`, {
+      ...ctx,
+      key: typeof key === 'string' ? key : undefined,
+    });
+  }
+}
+
+/** Why a prefix is unusable (prefixes may end with "/" and may be empty), or undefined. */
+export function prefixProblem(prefix: string): string | undefined {
+  if (prefix === '') return undefined;
+  const trimmed = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
+  if (trimmed === '') return 'prefix must not be "/"';
+  // A partial last segment ("photos/ca") is a legal prefix; it just has to be a legal key start.
+  return keyProblem(trimmed);
+}
+
+export function assertValidPrefix(prefix: string, ctx: { operation?: string; backend?: string } = {}): void {
+  const problem = prefixProblem(prefix);
+  if (problem !== undefined) {
+    throw new StorageError('InvalidKey', `Invalid prefix ${JSON.stringify(prefix)}: ${problem}`, ctx);
+  }
+}
+
+/** Orders keys by their UTF-8 bytes, as S3 lists them (not by UTF-16 code units). */
+export function compareKeys(a: string, b: string): number {
+  if (a === b) return 0;
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}

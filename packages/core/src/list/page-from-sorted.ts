@@ -1,0 +1,94 @@
+import { StorageError } from '../errors/storage-error.js';
+import { assertValidPrefix, compareKeys } from '../keys/validate-key.js';
+import type { ListPage, ListPageOptions, ObjectSummary } from '../model/object-info.js';
+import { decodeKeyCursor, encodeKeyCursor } from './cursor.js';
+
+export const DEFAULT_PAGE_LIMIT = 1000;
+
+/** Validates listing options shared by every adapter and resolves where the page starts. */
+export function resolveListStart(
+  options: ListPageOptions,
+  ctx: { operation?: string; backend?: string } = {},
+): { prefix: string; after: string | undefined; limit: number } {
+  const prefix = options.prefix ?? '';
+  assertValidPrefix(prefix, ctx);
+  if (options.delimiter !== undefined && options.delimiter !== '/') {
+    throw new StorageError('InvalidInput', `Only "/" is a portable delimiter; got ${JSON.stringify(options.delimiter)}`, ctx);
+  }
+  const limit = options.limit ?? DEFAULT_PAGE_LIMIT;
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > 10_000) {
+    throw new StorageError('InvalidInput', `limit must be an integer from 1 to 10000; got ${limit}`, ctx);
+  }
+  let after = options.startAfter;
+  if (options.cursor !== undefined) {
+    const fromCursor = decodeKeyCursor(options.cursor, ctx);
+    if (after === undefined || compareKeys(fromCursor, after) > 0) after = fromCursor;
+  }
+  return { prefix, after, limit };
+}
+
+/** Whether `key` comes after the position `after` (a key, or a folder ending in the delimiter). */
+export function isAfter(key: string, after: string | undefined, delimiter: string | undefined): boolean {
+  if (after === undefined) return true;
+  if (delimiter !== undefined && after.endsWith(delimiter) && key.startsWith(after)) return false;
+  return compareKeys(key, after) > 0;
+}
+
+/** Index of the first element whose key is > `after` in byte order (binary search). */
+export function firstIndexAfter(sorted: readonly { key: string }[], after: string | undefined): number {
+  if (after === undefined) return 0;
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareKeys(sorted[mid]!.key, after) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * One listing page over objects already sorted by key in byte order. Stores that hold an
+ * index in memory (memory, local) share this so their paging behaves identically.
+ */
+export function pageFromSorted(
+  sorted: readonly ObjectSummary[],
+  options: ListPageOptions,
+  ctx: { operation?: string; backend?: string } = {},
+): ListPage {
+  const { prefix, after, limit } = resolveListStart(options, ctx);
+  const delimiter = options.delimiter;
+  const items: ObjectSummary[] = [];
+  const prefixes: string[] = [];
+  let count = 0;
+  let last: string | undefined;
+  let start = firstIndexAfter(sorted, after === undefined || compareKeys(after, prefix) < 0 ? prefix : after);
+  // firstIndexAfter is exclusive; a key equal to the prefix itself must still be listed.
+  if (start > 0 && sorted[start - 1]!.key === prefix && (after === undefined || compareKeys(prefix, after) > 0)) start--;
+  for (let i = start; i < sorted.length; i++) {
+    const entry = sorted[i]!;
+    if (!entry.key.startsWith(prefix)) {
+      if (compareKeys(entry.key, prefix) > 0) break;
+      continue;
+    }
+    if (!isAfter(entry.key, after, delimiter)) continue;
+    if (delimiter !== undefined) {
+      const rest = entry.key.slice(prefix.length);
+      const at = rest.indexOf(delimiter);
+      if (at >= 0) {
+        const folder = prefix + rest.slice(0, at + delimiter.length);
+        if (folder === last) continue;
+        if (count === limit) return { items, prefixes, cursor: encodeKeyCursor(last!) };
+        prefixes.push(folder);
+        last = folder;
+        count++;
+        continue;
+      }
+    }
+    if (count === limit) return { items, prefixes, cursor: encodeKeyCursor(last!) };
+    items.push(entry);
+    last = entry.key;
+    count++;
+  }
+  return { items, prefixes };
+}
