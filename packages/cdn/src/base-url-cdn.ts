@@ -1,0 +1,76 @@
+import {
+  assertValidKey,
+  type Cdn,
+  type CdnCapabilities,
+  type PurgeTarget,
+  StorageError,
+} from '@stowage/core';
+import { z } from 'zod';
+import { baseUrlSchema } from './base-url.js';
+import { parseConfig } from './config-invalid.js';
+import { encodeKeyPath } from './encode-key-path.js';
+import { type FetchPublicInit, fetchPublic } from './fetch-public.js';
+
+export interface BaseUrlCdnConfig {
+  /** Where public objects are served, e.g. `https://cdn.example.com/assets/`. */
+  baseUrl: string;
+  /** Name used in errors and metrics; default "cdn". */
+  name?: string;
+  /** The fetch used by `fetch()`; default `globalThis.fetch` (tests route it to a local server). */
+  fetch?: typeof globalThis.fetch;
+}
+
+const configSchema = z.object({
+  baseUrl: baseUrlSchema,
+  name: z.string().min(1).optional(),
+  fetch: z
+    .custom<typeof globalThis.fetch>((v) => typeof v === 'function', { message: 'must be a fetch function' })
+    .optional(),
+});
+
+const NO_PURGE: CdnCapabilities = Object.freeze({ purge: false, purgePrefix: false });
+
+/**
+ * A CDN (or any static host) that serves public objects under a base URL and offers no
+ * purge API: URLs and reads only. Cached copies expire by the CDN's own TTL.
+ */
+export class BaseUrlCdn implements Cdn {
+  readonly name: string;
+  readonly capabilities: CdnCapabilities = NO_PURGE;
+  /** The normalised base URL, ending with "/". */
+  readonly baseUrl: string;
+  private readonly fetchImpl: typeof globalThis.fetch;
+
+  /** @throws ConfigInvalid naming the bad setting. */
+  constructor(config: BaseUrlCdnConfig) {
+    const parsed = parseConfig(configSchema, config, { backend: config?.name ?? 'cdn' });
+    this.name = parsed.name ?? 'cdn';
+    this.baseUrl = parsed.baseUrl;
+    this.fetchImpl = parsed.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  }
+
+  /** @throws InvalidKey for an invalid key. */
+  publicUrl(key: string): string {
+    assertValidKey(key, { operation: 'publicUrl', backend: this.name });
+    return this.baseUrl + encodeKeyPath(key);
+  }
+
+  /**
+   * GETs the key through the CDN. Returns 2xx responses (and 304 for conditional requests).
+   * @throws NotFound on 404, PermissionDenied on 401/403, RateLimited on 429,
+   *   Unavailable on 5xx or a network failure, Aborted when `signal` aborts.
+   */
+  async fetch(key: string, init?: FetchPublicInit): Promise<Response> {
+    const url = this.publicUrl(key);
+    return fetchPublic(this.fetchImpl, url, init, { operation: 'cdnFetch', key, backend: this.name });
+  }
+
+  /** @throws Unsupported always: a plain base URL has no purge API. */
+  async purge(_target: PurgeTarget): Promise<void> {
+    throw new StorageError(
+      'Unsupported',
+      `${this.name} cannot purge: a base-URL CDN has no purge API (cached copies expire by its TTL)`,
+      { operation: 'purge', backend: this.name },
+    );
+  }
+}
