@@ -4,7 +4,9 @@ import { MANUAL_CLOCK_DEFAULT_START, ManualClock } from './manual-clock.js';
 
 describe('ManualClock', () => {
   it('starts at the given date, or at a fixed default', () => {
-    expect(new ManualClock(new Date('2030-05-06T07:08:09Z')).now().toISOString()).toBe('2030-05-06T07:08:09.000Z');
+    expect(new ManualClock(new Date('2030-05-06T07:08:09Z')).now().toISOString()).toBe(
+      '2030-05-06T07:08:09.000Z',
+    );
     expect(new ManualClock().now().getTime()).toBe(MANUAL_CLOCK_DEFAULT_START.getTime());
   });
 
