@@ -1,4 +1,7 @@
 export * from './manual-clock.js';
+export * from './memory-audit-log.js';
+export * from './memory-job-state-store.js';
+export * from './memory-metadata-repository.js';
 export * from './memory-object-store.js';
 export * from './memory-presign-server.js';
 export * from './presign-signature.js';

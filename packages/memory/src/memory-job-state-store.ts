@@ -1,0 +1,124 @@
+import {
+  type Clock,
+  decodeKeyCursor,
+  encodeKeyCursor,
+  type JobState,
+  type JobStateStore,
+  type Page,
+  StorageError,
+  SystemClock,
+} from '@stowage/core';
+import { jsonClone } from './json-clone.js';
+import { insertSorted, removeSorted, resolveLimit, sortedIndexAfter } from './sorted-keys.js';
+
+const BACKEND = 'memory';
+
+interface StoredJob {
+  version: number;
+  updatedAt: Date;
+  /** Kept as JSON text, so every read is a fresh deep copy. */
+  json: string;
+}
+
+/** JobStateStore in memory with optimistic concurrency (`expectedVersion`). */
+export class MemoryJobStateStore implements JobStateStore {
+  /** kind → (id → job), plus each kind's ids in byte order for listing. */
+  private readonly kinds = new Map<string, { jobs: Map<string, StoredJob>; ids: string[] }>();
+  private readonly clock: Clock;
+
+  constructor(options: { clock?: Clock } = {}) {
+    this.clock = options.clock ?? new SystemClock();
+  }
+
+  async get<T>(kind: string, id: string): Promise<JobState<T> | null> {
+    assertName(kind, id, 'get');
+    const job = this.kinds.get(kind)?.jobs.get(id);
+    return job === undefined ? null : toState<T>(kind, id, job);
+  }
+
+  /**
+   * Version 1 on create, +1 on every save.
+   * @throws Conflict when `expectedVersion` differs from the stored version (0: must not exist).
+   * @throws InvalidInput for non-JSON data, a bad expectedVersion, or empty kind/id.
+   */
+  async save<T>(
+    kind: string,
+    id: string,
+    data: T,
+    options: { expectedVersion?: number } = {},
+  ): Promise<JobState<T>> {
+    assertName(kind, id, 'save');
+    const ctx = { operation: 'save', key: `${kind}/${id}`, backend: BACKEND };
+    const expected = options.expectedVersion;
+    if (expected !== undefined && (!Number.isSafeInteger(expected) || expected < 0)) {
+      throw new StorageError(
+        'InvalidInput',
+        `expectedVersion must be a non-negative integer; got ${expected}`,
+        ctx,
+      );
+    }
+    if (data === undefined)
+      throw new StorageError('InvalidInput', 'data is not JSON-serialisable (undefined)', ctx);
+    const json = JSON.stringify(jsonClone(data, 'data', ctx));
+    let family = this.kinds.get(kind);
+    const current = family?.jobs.get(id);
+    const currentVersion = current?.version ?? 0;
+    if (expected !== undefined && expected !== currentVersion) {
+      throw new StorageError(
+        'Conflict',
+        `Job ${kind}/${id} is at version ${currentVersion}, not the expected ${expected}`,
+        ctx,
+      );
+    }
+    if (family === undefined) {
+      family = { jobs: new Map(), ids: [] };
+      this.kinds.set(kind, family);
+    }
+    const job: StoredJob = { version: currentVersion + 1, updatedAt: this.clock.now(), json };
+    if (current === undefined) insertSorted(family.ids, id);
+    family.jobs.set(id, job);
+    return toState<T>(kind, id, job);
+  }
+
+  async delete(kind: string, id: string): Promise<void> {
+    assertName(kind, id, 'delete');
+    const family = this.kinds.get(kind);
+    if (family?.jobs.delete(id)) removeSorted(family.ids, id);
+  }
+
+  /** By id in byte order. @throws InvalidInput for a malformed cursor or limit. */
+  async list<T>(kind: string, options: { cursor?: string; limit?: number } = {}): Promise<Page<JobState<T>>> {
+    const ctx = { operation: 'list', backend: BACKEND };
+    if (typeof kind !== 'string' || kind === '')
+      throw new StorageError('InvalidInput', 'kind must be a non-empty string', ctx);
+    const limit = resolveLimit(options.limit, ctx);
+    const after = options.cursor === undefined ? undefined : decodeKeyCursor(options.cursor, ctx);
+    const family = this.kinds.get(kind);
+    if (family === undefined) return { items: [] };
+    const start = after === undefined ? 0 : sortedIndexAfter(family.ids, after, false);
+    const ids = family.ids.slice(start, start + limit);
+    const items = ids.map((id) => toState<T>(kind, id, family.jobs.get(id)!));
+    return start + limit < family.ids.length
+      ? { items, cursor: encodeKeyCursor(ids[ids.length - 1]!) }
+      : { items };
+  }
+}
+
+function assertName(kind: string, id: string, operation: string): void {
+  if (typeof kind !== 'string' || kind === '' || typeof id !== 'string' || id === '') {
+    throw new StorageError('InvalidInput', 'Job kind and id must be non-empty strings', {
+      operation,
+      backend: BACKEND,
+    });
+  }
+}
+
+function toState<T>(kind: string, id: string, job: StoredJob): JobState<T> {
+  return {
+    kind,
+    id,
+    data: JSON.parse(job.json) as T,
+    version: job.version,
+    updatedAt: new Date(job.updatedAt.getTime()),
+  };
+}
