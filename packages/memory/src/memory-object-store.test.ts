@@ -46,6 +46,8 @@ describe('MemoryObjectStore', () => {
       { presignBaseUrl: 'http://host/?q=1' },
       { presignSecret: 'short' },
       { maxObjectSize: -1 },
+      { maxObjectSize: 0 },
+      { maxObjectSize: 1.5 },
     ]) {
       expect(() => new MemoryObjectStore(options), JSON.stringify(options)).toThrow(
         expect.objectContaining({ kind: 'ConfigInvalid' }),
