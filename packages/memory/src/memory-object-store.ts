@@ -137,11 +137,11 @@ export class MemoryObjectStore implements ObjectStore {
     this.presignSecret = options.presignSecret ?? randomBytes(32);
     if (
       options.maxObjectSize !== undefined &&
-      (!Number.isSafeInteger(options.maxObjectSize) || options.maxObjectSize < 0)
+      (!Number.isSafeInteger(options.maxObjectSize) || options.maxObjectSize < 1)
     ) {
       throw new StorageError(
         'ConfigInvalid',
-        `maxObjectSize must be a non-negative integer; got ${options.maxObjectSize}`,
+        `maxObjectSize must be a positive integer; got ${options.maxObjectSize}`,
         ctx,
       );
     }
