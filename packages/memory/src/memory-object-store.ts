@@ -654,18 +654,21 @@ function toSummary(entry: ObjectSummary): ObjectSummary {
   };
 }
 
-/** A fresh copy of `bytes` as a stream, destroyed with `Aborted` if `signal` fires. */
+/**
+ * `bytes` as a stream of fresh chunk copies (memory stays bounded by the chunk size, and a
+ * reader changing a chunk cannot change the store), destroyed with `Aborted` if `signal` fires.
+ * Stored buffers are never mutated, so a read keeps seeing the version it opened.
+ */
 function readStream(bytes: Buffer, signal: AbortSignal | undefined, ctx: Ctx): Readable {
-  const copy = Buffer.from(bytes);
   let offset = 0;
   const stream = new Readable({
     read() {
-      if (offset >= copy.length) {
+      if (offset >= bytes.length) {
         this.push(null);
         return;
       }
-      const end = Math.min(offset + READ_CHUNK, copy.length);
-      this.push(copy.subarray(offset, end));
+      const end = Math.min(offset + READ_CHUNK, bytes.length);
+      this.push(Buffer.from(bytes.subarray(offset, end)));
       offset = end;
     },
   });

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream/promises';
-import { type ErrorKind, isStorageError, type ObjectInfo } from '@stowage/core';
+import { type ErrorKind, type GetResult, isStorageError, type ObjectInfo } from '@stowage/core';
 import type { MemoryObjectStore } from './memory-object-store.js';
 
 export interface MemoryPresignServer {
@@ -108,17 +108,24 @@ async function serveGet(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
-  const info = await store.head(claims.key);
-  const range = parseRange(req.headers.range, info.size);
-  if (range === 'unsatisfiable') {
-    res.setHeader('content-range', `bytes */${info.size}`);
-    return fail(res, 416, 'InvalidInput', 'Range not satisfiable');
+  // The range is resolved against the size from a head; the get then pins that version with
+  // ifMatch, and an overwrite landing in between just means trying again.
+  let result: GetResult | undefined;
+  let info: ObjectInfo;
+  for (let attempt = 0; result === undefined; attempt++) {
+    info = await store.head(claims.key);
+    const range = parseRange(req.headers.range, info.size);
+    if (range === 'unsatisfiable') {
+      res.setHeader('content-range', `bytes */${info.size}`);
+      return fail(res, 416, 'InvalidInput', 'Range not satisfiable');
+    }
+    try {
+      result = await store.get(claims.key, { ifMatch: info.etag, ...(range !== undefined ? { range } : {}) });
+    } catch (error) {
+      if (!isStorageError(error, 'PreconditionFailed') || attempt >= 3) throw error;
+    }
   }
-  // Read with ifMatch so a concurrent overwrite cannot pair the headers of one version with the bytes of another.
-  const result = await store.get(claims.key, {
-    ifMatch: info.etag,
-    ...(range !== undefined ? { range } : {}),
-  });
+  info = result.info;
   setObjectHeaders(res, result.info);
   if (claims.responseContentType !== undefined) res.setHeader('content-type', claims.responseContentType);
   if (claims.responseContentDisposition !== undefined) {
