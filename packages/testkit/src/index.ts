@@ -1,0 +1,11 @@
+export * from './faulty-object-store.js';
+export * from './helpers/collect.js';
+export * from './helpers/deterministic-stream.js';
+export * from './helpers/map-limit.js';
+export * from './helpers/prng.js';
+export * from './helpers/random-prefix.js';
+export * from './helpers/sha256-of-stream.js';
+export * from './job-state-store/describe-job-state-store-conformance.js';
+export * from './metadata-repository/describe-metadata-repository-conformance.js';
+export { expectStorageError } from './object-store/assertions.js';
+export * from './object-store/describe-object-store-conformance.js';

@@ -1,0 +1,18 @@
+import type { ObjectStore } from '@stowage/core';
+
+export interface ObjectStoreConformanceOptions {
+  /** Shown in the suite title ("memory", "s3 (moto)", …). */
+  name: string;
+  /** Called once, in beforeAll; every case shares the store under its own key prefix. */
+  create(): ObjectStore | Promise<ObjectStore>;
+  /** Called once, in afterAll. */
+  cleanup?(store: ObjectStore): void | Promise<void>;
+  /** A manual clock the store reads (presign expiry cases need it); absent → those cases skip with reason. */
+  clock?: { advance(ms: number): void };
+  /** fetch used for presigned URLs (e.g. custom DNS for virtual-hosted buckets); default global fetch. */
+  fetch?: typeof fetch;
+  /** Size of the large-object case; default 64 MiB. */
+  largeObjectBytes?: number;
+  /** Root of the keys the suite writes; default `stowage-conformance`. A random run id goes below it. */
+  keyRoot?: string;
+}
