@@ -34,7 +34,9 @@ for (const suite of expected) {
   const r = JSON.parse(readFileSync(file, 'utf8'));
   const s = r.numPendingTests + (r.numTodoTests ?? 0);
   // A file that failed to load has no tests but is a failure all the same.
-  const brokenFiles = (r.testResults ?? []).filter((t) => t.status === 'failed' && t.assertionResults.length === 0).length;
+  const brokenFiles = (r.testResults ?? []).filter(
+    (t) => t.status === 'failed' && t.assertionResults.length === 0,
+  ).length;
   passed += r.numPassedTests;
   failed += r.numFailedTests + brokenFiles;
   skipped += s;

@@ -12,7 +12,8 @@ export interface ReadBytesOptions {
 type Source = Body | GetResult | Readable;
 
 function sourceStream(source: Source): Body {
-  if (typeof source === 'object' && source !== null && 'body' in source && 'info' in source) return source.body;
+  if (typeof source === 'object' && source !== null && 'body' in source && 'info' in source)
+    return source.body;
   return source as Body;
 }
 
@@ -26,7 +27,10 @@ export async function readBytes(source: Source, options: ReadBytesOptions = {}):
   if (typeof body === 'string' || body instanceof Uint8Array) {
     const buf = toBuffer(body);
     if (options.maxBytes !== undefined && buf.length > options.maxBytes) {
-      throw new StorageError('PayloadTooLarge', `Body is ${buf.length} bytes; the limit is ${options.maxBytes}`);
+      throw new StorageError(
+        'PayloadTooLarge',
+        `Body is ${buf.length} bytes; the limit is ${options.maxBytes}`,
+      );
     }
     return buf;
   }

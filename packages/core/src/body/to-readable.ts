@@ -4,11 +4,15 @@ import { StorageError } from '../errors/storage-error.js';
 import type { Body } from '../model/object-info.js';
 
 function isWebStream(body: unknown): body is ReadableStream<Uint8Array> {
-  return typeof body === 'object' && body !== null && typeof (body as ReadableStream).getReader === 'function';
+  return (
+    typeof body === 'object' && body !== null && typeof (body as ReadableStream).getReader === 'function'
+  );
 }
 
 function isNodeStream(body: unknown): body is NodeJS.ReadableStream {
-  return typeof body === 'object' && body !== null && typeof (body as NodeJS.ReadableStream).pipe === 'function';
+  return (
+    typeof body === 'object' && body !== null && typeof (body as NodeJS.ReadableStream).pipe === 'function'
+  );
 }
 
 /** The byte length of a body when it is known without reading it. */

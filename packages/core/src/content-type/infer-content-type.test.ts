@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { contentTypeFromKey, inferContentType } from './infer-content-type.js';
 
-const PNG = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
+const PNG = Uint8Array.from([
+  0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52,
+]);
 const JPEG = Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46, 0x49, 0x46, 0, 1]);
 
 describe('content type inference', () => {
@@ -18,7 +20,9 @@ describe('content type inference', () => {
   });
 
   it('falls back to the extension, then octet-stream', async () => {
-    expect(await inferContentType('notes.txt', new TextEncoder().encode('plain words'))).toBe('text/plain; charset=utf-8');
+    expect(await inferContentType('notes.txt', new TextEncoder().encode('plain words'))).toBe(
+      'text/plain; charset=utf-8',
+    );
     expect(await inferContentType('blob', new Uint8Array([1, 2, 3]))).toBe('application/octet-stream');
   });
 });

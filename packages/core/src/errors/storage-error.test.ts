@@ -13,7 +13,13 @@ describe('StorageError', () => {
       cause,
     });
     expect(e).toBeInstanceOf(Error);
-    expect(e).toMatchObject({ kind: 'Unavailable', operation: 'get', key: 'a', backend: 's3', requestId: 'r1' });
+    expect(e).toMatchObject({
+      kind: 'Unavailable',
+      operation: 'get',
+      key: 'a',
+      backend: 's3',
+      requestId: 'r1',
+    });
     expect(e.retryable).toBe(true);
     expect(e.cause).toBe(cause);
     expect(new StorageError('NotFound', 'x').retryable).toBe(false);

@@ -9,7 +9,7 @@ describe('key rules', () => {
     'photos/2024/cat.jpg',
     'with space/and+plus%percent#hash?q&x=y',
     'ünïcödé/日本語/😀.png',
-    "quotes'\"<>|*:",
+    'quotes\'"<>|*:',
     `${'a'.repeat(255)}/b`,
     'x/'.repeat(300).slice(0, 599),
   ])('accepts %j', (key) => {

@@ -36,7 +36,10 @@ export function isValidKey(key: unknown): key is string {
  * Throws `InvalidKey` unless `key` is portable (see DESIGN.md "Keys"). Adapters call this
  * before any I/O so that a bad key never reaches a backend.
  */
-export function assertValidKey(key: unknown, ctx: { operation?: string; backend?: string } = {}): asserts key is string {
+export function assertValidKey(
+  key: unknown,
+  ctx: { operation?: string; backend?: string } = {},
+): asserts key is string {
   const problem = keyProblem(key);
   if (problem !== undefined) {
     throw new StorageError('InvalidKey', `Invalid key ${JSON.stringify(key)}: ${problem}`, {

@@ -1,5 +1,5 @@
-import type { ListEntry, ListOptions, ListPage, ListPageOptions } from '../model/object-info.js';
 import { compareKeys } from '../keys/validate-key.js';
+import type { ListEntry, ListOptions, ListPage, ListPageOptions } from '../model/object-info.js';
 
 /**
  * Implements `list` on top of `listPage`: pages are fetched lazily, and objects and

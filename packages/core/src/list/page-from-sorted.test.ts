@@ -39,7 +39,10 @@ describe('pageFromSorted', () => {
   });
 
   it('folds folders with a delimiter', () => {
-    expect(all({ delimiter: '/' })).toEqual({ items: ['a', 'ab', 'c', 'photoshop'], prefixes: ['a/', 'b/', 'photos/'] });
+    expect(all({ delimiter: '/' })).toEqual({
+      items: ['a', 'ab', 'c', 'photoshop'],
+      prefixes: ['a/', 'b/', 'photos/'],
+    });
     expect(all({ delimiter: '/', prefix: 'a/' })).toEqual({ items: ['a/1', 'a/2'], prefixes: ['a/b/'] });
   });
 
@@ -49,7 +52,14 @@ describe('pageFromSorted', () => {
   });
 
   it('honours startAfter, including a folder position', () => {
-    expect(all({ startAfter: 'ab' }).items).toEqual(['b/x', 'b/y/z', 'c', 'photos/cat', 'photos/dog', 'photoshop']);
+    expect(all({ startAfter: 'ab' }).items).toEqual([
+      'b/x',
+      'b/y/z',
+      'c',
+      'photos/cat',
+      'photos/dog',
+      'photoshop',
+    ]);
     expect(all({ startAfter: 'a/', delimiter: '/' })).toEqual({
       items: ['ab', 'c', 'photoshop'],
       prefixes: ['b/', 'photos/'],
@@ -61,7 +71,16 @@ describe('pageFromSorted', () => {
     expect(first.items.map((i) => i.key)).toEqual(['a', 'a/1', 'a/2']);
     const changed = summaries([...KEYS.filter((k) => k !== 'a/1' && k !== 'c'), '0', 'zz']);
     const rest = pageFromSorted(changed, { cursor: first.cursor });
-    expect(rest.items.map((i) => i.key)).toEqual(['a/b/1', 'ab', 'b/x', 'b/y/z', 'photos/cat', 'photos/dog', 'photoshop', 'zz']);
+    expect(rest.items.map((i) => i.key)).toEqual([
+      'a/b/1',
+      'ab',
+      'b/x',
+      'b/y/z',
+      'photos/cat',
+      'photos/dog',
+      'photoshop',
+      'zz',
+    ]);
   });
 
   it('rejects malformed cursors, limits, delimiters and prefixes', () => {
@@ -84,7 +103,10 @@ describe('pageFromSorted', () => {
 
   it('list() merges objects and folders lazily across pages', async () => {
     const seen: string[] = [];
-    for await (const entry of listFromPages(async (o) => pageFromSorted(sorted, o), { delimiter: '/', pageSize: 2 })) {
+    for await (const entry of listFromPages(async (o) => pageFromSorted(sorted, o), {
+      delimiter: '/',
+      pageSize: 2,
+    })) {
       seen.push('key' in entry ? entry.key : `[${entry.prefix}]`);
     }
     expect(seen).toEqual(['a', '[a/]', 'ab', '[b/]', 'c', '[photos/]', 'photoshop']);

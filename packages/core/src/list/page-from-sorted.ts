@@ -13,7 +13,11 @@ export function resolveListStart(
   const prefix = options.prefix ?? '';
   assertValidPrefix(prefix, ctx);
   if (options.delimiter !== undefined && options.delimiter !== '/') {
-    throw new StorageError('InvalidInput', `Only "/" is a portable delimiter; got ${JSON.stringify(options.delimiter)}`, ctx);
+    throw new StorageError(
+      'InvalidInput',
+      `Only "/" is a portable delimiter; got ${JSON.stringify(options.delimiter)}`,
+      ctx,
+    );
   }
   const limit = options.limit ?? DEFAULT_PAGE_LIMIT;
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > 10_000) {
@@ -64,7 +68,12 @@ export function pageFromSorted(
   let last: string | undefined;
   let start = firstIndexAfter(sorted, after === undefined || compareKeys(after, prefix) < 0 ? prefix : after);
   // firstIndexAfter is exclusive; a key equal to the prefix itself must still be listed.
-  if (start > 0 && sorted[start - 1]!.key === prefix && (after === undefined || compareKeys(prefix, after) > 0)) start--;
+  if (
+    start > 0 &&
+    sorted[start - 1]!.key === prefix &&
+    (after === undefined || compareKeys(prefix, after) > 0)
+  )
+    start--;
   for (let i = start; i < sorted.length; i++) {
     const entry = sorted[i]!;
     if (!entry.key.startsWith(prefix)) {

@@ -63,7 +63,10 @@ export interface ObjectStore {
    * Removes many objects; missing keys count as deleted. Per-key failures are reported in
    * `errors`, not thrown. Invalid keys are reported as `InvalidKey` errors.
    */
-  deleteMany(keys: Iterable<string> | AsyncIterable<string>, options?: { signal?: AbortSignal }): Promise<DeleteManyResult>;
+  deleteMany(
+    keys: Iterable<string> | AsyncIterable<string>,
+    options?: { signal?: AbortSignal },
+  ): Promise<DeleteManyResult>;
 
   /**
    * Copies `from` to `to` (server-side where `capabilities.serverSideCopy`). Metadata is

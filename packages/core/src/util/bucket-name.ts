@@ -9,7 +9,8 @@ export function bucketNameProblem(name: string): string | undefined {
   if (name.includes('..')) return 'must not contain ".."';
   if (/^\d+\.\d+\.\d+\.\d+$/.test(name)) return 'must not look like an IP address';
   if (name.startsWith('xn--') || name.startsWith('sthree-')) return 'must not start with "xn--" or "sthree-"';
-  if (name.endsWith('-s3alias') || name.endsWith('--ol-s3')) return 'must not end with "-s3alias" or "--ol-s3"';
+  if (name.endsWith('-s3alias') || name.endsWith('--ol-s3'))
+    return 'must not end with "-s3alias" or "--ol-s3"';
   return undefined;
 }
 

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { assertBucketName } from './bucket-name.js';
-import { assertPresignExpiry, assertPutOptions, normalizeMetadata, resolveRange } from './validate-options.js';
 import { etagsMatch, quoteEtag } from './etag.js';
+import {
+  assertPresignExpiry,
+  assertPutOptions,
+  normalizeMetadata,
+  resolveRange,
+} from './validate-options.js';
 
 describe('option validation', () => {
   it('lower-cases metadata names and rejects bad entries', () => {
@@ -14,7 +19,8 @@ describe('option validation', () => {
 
   it('bounds presign expiry', () => {
     expect(() => assertPresignExpiry(60)).not.toThrow();
-    for (const bad of [0, -1, 1.5, 8 * 24 * 3600]) expect(() => assertPresignExpiry(bad)).toThrow(/expiresIn/);
+    for (const bad of [0, -1, 1.5, 8 * 24 * 3600])
+      expect(() => assertPresignExpiry(bad)).toThrow(/expiresIn/);
   });
 
   it('checks put options', () => {

@@ -38,19 +38,30 @@ export function normalizeMetadata(
       );
     }
     if (name in out) {
-      throw new StorageError('InvalidInput', `Metadata name ${JSON.stringify(name)} is given twice (names are case-insensitive)`, ctx);
+      throw new StorageError(
+        'InvalidInput',
+        `Metadata name ${JSON.stringify(name)} is given twice (names are case-insensitive)`,
+        ctx,
+      );
     }
     out[name] = value;
     bytes += name.length + value.length;
   }
   if (bytes > MAX_METADATA_BYTES) {
-    throw new StorageError('InvalidInput', `Metadata is ${bytes} bytes; the limit is ${MAX_METADATA_BYTES}`, ctx);
+    throw new StorageError(
+      'InvalidInput',
+      `Metadata is ${bytes} bytes; the limit is ${MAX_METADATA_BYTES}`,
+      ctx,
+    );
   }
   return out;
 }
 
 /** @throws InvalidInput for an expiry that is not a whole number of seconds in 1..7 days. */
-export function assertPresignExpiry(expiresIn: number, ctx: { operation?: string; key?: string; backend?: string } = {}): void {
+export function assertPresignExpiry(
+  expiresIn: number,
+  ctx: { operation?: string; key?: string; backend?: string } = {},
+): void {
   if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_PRESIGN_SECONDS) {
     throw new StorageError(
       'InvalidInput',
@@ -66,7 +77,10 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
  * Checks put options that every adapter treats alike, before any I/O.
  * @throws InvalidInput for malformed options.
  */
-export function assertPutOptions(options: PutOptions, ctx: { operation?: string; key?: string; backend?: string } = {}): void {
+export function assertPutOptions(
+  options: PutOptions,
+  ctx: { operation?: string; key?: string; backend?: string } = {},
+): void {
   if (options.ifNoneMatch !== undefined && options.ifNoneMatch !== '*') {
     throw new StorageError('InvalidInput', `ifNoneMatch only accepts '*'`, ctx);
   }
@@ -80,17 +94,32 @@ export function assertPutOptions(options: PutOptions, ctx: { operation?: string;
     options.contentLength !== undefined &&
     (!Number.isSafeInteger(options.contentLength) || options.contentLength < 0)
   ) {
-    throw new StorageError('InvalidInput', `contentLength must be a non-negative integer; got ${options.contentLength}`, ctx);
+    throw new StorageError(
+      'InvalidInput',
+      `contentLength must be a non-negative integer; got ${options.contentLength}`,
+      ctx,
+    );
   }
-  if (options.visibility !== undefined && options.visibility !== 'public' && options.visibility !== 'private') {
+  if (
+    options.visibility !== undefined &&
+    options.visibility !== 'public' &&
+    options.visibility !== 'private'
+  ) {
     throw new StorageError('InvalidInput', `visibility must be 'public' or 'private'`, ctx);
   }
 }
 
 /** @throws InvalidInput for a range that is not `0 <= start <= end`. */
-export function assertRange(range: { start: number; end?: number }, ctx: { operation?: string; key?: string; backend?: string } = {}): void {
+export function assertRange(
+  range: { start: number; end?: number },
+  ctx: { operation?: string; key?: string; backend?: string } = {},
+): void {
   const { start, end } = range;
-  if (!Number.isSafeInteger(start) || start < 0 || (end !== undefined && (!Number.isSafeInteger(end) || end < start))) {
+  if (
+    !Number.isSafeInteger(start) ||
+    start < 0 ||
+    (end !== undefined && (!Number.isSafeInteger(end) || end < start))
+  ) {
     throw new StorageError('InvalidInput', `Invalid byte range ${JSON.stringify(range)}`, ctx);
   }
 }
@@ -106,7 +135,11 @@ export function resolveRange(
 ): { start: number; end: number } {
   assertRange(range, ctx);
   if (range.start >= size && !(size === 0 && range.start === 0)) {
-    throw new StorageError('InvalidInput', `Range start ${range.start} is past the end of a ${size}-byte object`, ctx);
+    throw new StorageError(
+      'InvalidInput',
+      `Range start ${range.start} is past the end of a ${size}-byte object`,
+      ctx,
+    );
   }
   const end = Math.min(range.end ?? size - 1, size - 1);
   return { start: range.start, end };
