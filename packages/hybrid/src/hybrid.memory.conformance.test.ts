@@ -1,0 +1,54 @@
+import {
+  createMemoryPresignServer,
+  ManualClock,
+  MemoryJobStateStore,
+  MemoryObjectStore,
+  type MemoryPresignServer,
+} from '@stowage/memory';
+import { describeObjectStoreConformance } from '@stowage/testkit';
+import { HybridObjectStore } from './hybrid-object-store.js';
+
+// memory + memory at the three shapes of a rollout: nothing moved, half, everything.
+for (const percentage of [0, 50, 100]) {
+  const clock = new ManualClock();
+  const servers: MemoryPresignServer[] = [];
+  describeObjectStoreConformance({
+    name: `hybrid memory+memory at ${percentage}%`,
+    clock,
+    async create() {
+      const make = async () => {
+        let store: MemoryObjectStore | undefined;
+        const server = await createMemoryPresignServer(() => store);
+        servers.push(server);
+        store = new MemoryObjectStore({ clock, presignBaseUrl: server.url });
+        return store;
+      };
+      return new HybridObjectStore({
+        from: await make(),
+        to: await make(),
+        percentage,
+        jobs: new MemoryJobStateStore({ clock }),
+        clock,
+      });
+    },
+    async cleanup(store) {
+      await (store as HybridObjectStore).close();
+      await Promise.all(servers.map((server) => server.close()));
+    },
+  });
+}
+
+// Unequal backends: no presigning (Unsupported) and a size cap on one side only, which the
+// hybrid must enforce on both (its capabilities promise the smaller limit).
+describeObjectStoreConformance({
+  name: 'hybrid memory+memory(16 MiB cap) at 50%, no presign',
+  create: () =>
+    new HybridObjectStore({
+      from: new MemoryObjectStore(),
+      to: new MemoryObjectStore({ maxObjectSize: 16 * 1024 * 1024 }),
+      percentage: 50,
+      jobs: new MemoryJobStateStore(),
+    }),
+  cleanup: (store) => (store as HybridObjectStore).close(),
+  largeObjectBytes: 1024 * 1024,
+});

@@ -1,0 +1,69 @@
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { type Capabilities, HashingStream, type ObjectInfo, type PutOptions } from '@stowage/core';
+
+/**
+ * Passes `source` through a sha256 hasher without buffering it. The returned stream is
+ * the body to hand to a `put`; `done` settles when the source has been read to the end
+ * (or failed), after which `result()` holds the digest of exactly the bytes read.
+ */
+export function hashThrough(source: Readable): {
+  body: HashingStream;
+  done: Promise<void>;
+  destroy: (error?: Error) => void;
+} {
+  const hasher = new HashingStream();
+  const done = pipeline(source, hasher);
+  // A put that fails before reading leaves the pipeline pending; callers destroy it.
+  done.catch(() => {});
+  return {
+    body: hasher,
+    done,
+    destroy: (error?: Error) => {
+      source.destroy(error);
+      hasher.destroy(error);
+    },
+  };
+}
+
+/** Reads a stream to its end, returning the sha256 of its bytes and their count. */
+export async function hashStream(source: Readable): Promise<{ sha256: string; bytes: number }> {
+  const hasher = new HashingStream();
+  await pipeline(source, hasher, async (chunks: AsyncIterable<unknown>) => {
+    for await (const _ of chunks) {
+      // drain: the hasher has seen every byte
+    }
+  });
+  const { sha256, bytes } = hasher.result();
+  return { sha256, bytes };
+}
+
+/**
+ * Put options that recreate `info` on a backend with `capabilities`: content type always,
+ * and the headers, user metadata and visibility where the destination stores them (an
+ * option a backend cannot honour would be `Unsupported`).
+ */
+export function preservedPutOptions(
+  info: ObjectInfo,
+  capabilities: Capabilities,
+  overrides: {
+    contentType?: string;
+    cacheControl?: string;
+    contentDisposition?: string;
+    metadata?: Record<string, string>;
+    visibility?: 'public' | 'private';
+  } = {},
+): PutOptions {
+  const out: PutOptions = { contentType: overrides.contentType ?? info.contentType };
+  if (capabilities.contentHeaders) {
+    const cacheControl = overrides.cacheControl ?? info.cacheControl;
+    const contentDisposition = overrides.contentDisposition ?? info.contentDisposition;
+    if (cacheControl !== undefined) out.cacheControl = cacheControl;
+    if (contentDisposition !== undefined) out.contentDisposition = contentDisposition;
+  }
+  const metadata = overrides.metadata ?? info.metadata;
+  if (capabilities.userMetadata && Object.keys(metadata).length > 0) out.metadata = metadata;
+  const visibility = overrides.visibility ?? info.visibility;
+  if (capabilities.visibility) out.visibility = visibility;
+  return out;
+}
