@@ -1,0 +1,6 @@
+export * from './encode-key-path.js';
+export * from './local-cdn.js';
+export * from './local-object-store.js';
+export * from './local-server.js';
+export type { LocalObjectStoreOptions, LocalSigningOptions } from './options.js';
+export { RESERVED_PREFIX } from './reserved-names.js';

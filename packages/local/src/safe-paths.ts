@@ -1,0 +1,132 @@
+import { constants, existsSync } from 'node:fs';
+import { type FileHandle, lstat, mkdir, open, readlink, realpath, stat } from 'node:fs/promises';
+import { StorageError } from '@stowage/core';
+import { type Ctx, errnoCode } from './fs-errors.js';
+
+const PROC_FD = '/proc/self/fd';
+// Linux tells exactly which file an fd refers to; elsewhere we fall back to realpath + inode.
+const HAS_PROC_FD = existsSync(PROC_FD);
+
+const READ_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0);
+
+export function symlinkRefused(ctx: Ctx, path: string): StorageError {
+  return new StorageError(
+    'PermissionDenied',
+    `Refusing ${JSON.stringify(path)}: the local store never follows symbolic links (they could lead outside the root)`,
+    ctx,
+  );
+}
+
+/**
+ * Checks that an open file is exactly `expected` (an absolute real path), i.e. that no
+ * symlink anywhere on the way redirected the open. On Linux this asks the kernel which
+ * file the descriptor refers to, so there is no window between check and use.
+ * @throws PermissionDenied when the file lies elsewhere.
+ */
+export async function assertOpenedAt(fh: FileHandle, expected: string, ctx: Ctx): Promise<void> {
+  let actual: string;
+  if (HAS_PROC_FD) {
+    actual = await readlink(`${PROC_FD}/${fh.fd}`);
+    // A file unlinked (or replaced by a rename) after we opened it: still the file we asked for.
+    if (actual !== expected && actual.endsWith(' (deleted)')) actual = actual.slice(0, -' (deleted)'.length);
+  } else {
+    actual = await realpath(expected).catch(() => '');
+    if (actual === expected) {
+      const [a, b] = await Promise.all([fh.stat({ bigint: true }), stat(expected, { bigint: true })]);
+      if (a.ino !== b.ino || a.dev !== b.dev) actual = '';
+    }
+  }
+  if (actual !== expected) throw symlinkRefused(ctx, expected);
+}
+
+/**
+ * Opens a body for reading without following symlinks (O_NOFOLLOW on the file, fd check for
+ * the directories). Returns undefined when there is no file there (missing, a directory, or
+ * a parent that is a file).
+ * @throws PermissionDenied for a symlink on the way.
+ */
+export async function openBody(path: string, ctx: Ctx): Promise<FileHandle | undefined> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, READ_FLAGS);
+  } catch (error) {
+    const code = errnoCode(error);
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
+    if (code === 'ELOOP') throw symlinkRefused(ctx, path);
+    throw error;
+  }
+  try {
+    await assertOpenedAt(fh, path, ctx);
+    return fh;
+  } catch (error) {
+    await fh.close().catch(() => {});
+    throw error;
+  }
+}
+
+/**
+ * Creates the directories of `dirs` (absolute paths, outermost first, all below the root)
+ * one by one, refusing symlinks instead of following them as `mkdir -p` would.
+ * @throws PermissionDenied for a symlink, Conflict where a file stands in for a directory.
+ */
+export async function ensureDirs(
+  dirs: readonly string[],
+  ctx: Ctx,
+  keyOfDir: (dir: string) => string,
+): Promise<void> {
+  for (const dir of dirs) {
+    try {
+      await mkdir(dir);
+      continue;
+    } catch (error) {
+      if (errnoCode(error) !== 'EEXIST') throw error;
+    }
+    const st = await lstat(dir);
+    if (st.isDirectory()) continue;
+    if (st.isSymbolicLink()) throw symlinkRefused(ctx, dir);
+    throw new StorageError(
+      'Conflict',
+      `Cannot store below ${JSON.stringify(keyOfDir(dir))}: it is an object, and on a filesystem a key cannot also be a folder`,
+      ctx,
+    );
+  }
+}
+
+/**
+ * Whether all of `dirs` exist as real directories (no symlinks).
+ * @throws PermissionDenied for a symlink.
+ */
+export async function dirsExist(dirs: readonly string[], ctx: Ctx): Promise<boolean> {
+  for (const dir of dirs) {
+    let st: Awaited<ReturnType<typeof lstat>>;
+    try {
+      st = await lstat(dir);
+    } catch (error) {
+      const code = errnoCode(error);
+      if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+      throw error;
+    }
+    if (st.isSymbolicLink()) throw symlinkRefused(ctx, dir);
+    if (!st.isDirectory()) return false;
+  }
+  return true;
+}
+
+/**
+ * fsyncs a directory so renames and unlinks in it survive a power failure. A directory
+ * already gone (pruned by a concurrent delete) has nothing left to make durable.
+ */
+export async function fsyncDir(dir: string): Promise<void> {
+  let fh: FileHandle;
+  try {
+    fh = await open(dir, constants.O_RDONLY | (constants.O_DIRECTORY ?? 0));
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return;
+    throw error;
+  }
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}

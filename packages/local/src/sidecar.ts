@@ -1,0 +1,127 @@
+import { constants } from 'node:fs';
+import { type FileHandle, open, readFile, rename, unlink } from 'node:fs/promises';
+import type { Visibility } from '@stowage/core';
+import { tempName } from './reserved-names.js';
+
+/**
+ * Which body file a sidecar entry describes: the inode plus size and nanosecond mtime. A
+ * write never modifies a file in place (it renames a new one over it), so a new body always
+ * has a new identity, and a rename (move) keeps it.
+ */
+export interface BodyIdentity {
+  ino: string;
+  size: number;
+  mtimeNs: string;
+}
+
+export interface SidecarEntry {
+  id: BodyIdentity;
+  /** Quoted md5 of the body. */
+  etag: string;
+  sha256?: string;
+  contentType: string;
+  cacheControl?: string;
+  contentDisposition?: string;
+  metadata: Record<string, string>;
+  visibility: Visibility;
+  /** Milliseconds since the epoch, from the store's clock when written. */
+  lastModified: number;
+}
+
+interface SidecarFile {
+  v: 1;
+  /** The body's file name, for humans reading the sidecar. */
+  name: string;
+  /** Newest first. Older entries keep describing the previous body until the rename lands. */
+  entries: SidecarEntry[];
+}
+
+/** Entries kept per sidecar: the new body, the one it replaces, and one spare for cross-process races. */
+const MAX_ENTRIES = 3;
+
+export function identityOf(st: { ino: bigint; size: bigint; mtimeNs: bigint }): BodyIdentity {
+  return { ino: st.ino.toString(), size: Number(st.size), mtimeNs: st.mtimeNs.toString() };
+}
+
+export function sameIdentity(a: BodyIdentity, b: BodyIdentity): boolean {
+  return a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs;
+}
+
+export function identityKey(id: BodyIdentity): string {
+  return `${id.ino}:${id.size}:${id.mtimeNs}`;
+}
+
+/** The entries of a sidecar; empty when it is missing or unreadable (then it is ignored). */
+export async function readSidecar(path: string): Promise<SidecarEntry[]> {
+  let text: string;
+  try {
+    text = await readFile(path, { encoding: 'utf8', flag: constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) });
+  } catch {
+    return [];
+  }
+  try {
+    const parsed = JSON.parse(text) as Partial<SidecarFile>;
+    if (parsed.v !== 1 || !Array.isArray(parsed.entries)) return [];
+    return parsed.entries.filter(isEntry);
+  } catch {
+    return [];
+  }
+}
+
+function isEntry(e: unknown): e is SidecarEntry {
+  if (typeof e !== 'object' || e === null) return false;
+  const x = e as SidecarEntry;
+  return (
+    typeof x.id === 'object' &&
+    x.id !== null &&
+    typeof x.id.ino === 'string' &&
+    typeof x.id.size === 'number' &&
+    typeof x.id.mtimeNs === 'string' &&
+    typeof x.etag === 'string' &&
+    typeof x.contentType === 'string' &&
+    typeof x.metadata === 'object' &&
+    x.metadata !== null &&
+    (x.visibility === 'public' || x.visibility === 'private') &&
+    typeof x.lastModified === 'number'
+  );
+}
+
+export function findEntry(entries: readonly SidecarEntry[], id: BodyIdentity): SidecarEntry | undefined {
+  return entries.find((e) => sameIdentity(e.id, id));
+}
+
+/** The new entry first, then older ones (not duplicating the new identity), capped. */
+export function mergeEntries(entry: SidecarEntry, previous: readonly SidecarEntry[]): SidecarEntry[] {
+  return [entry, ...previous.filter((e) => !sameIdentity(e.id, entry.id))].slice(0, MAX_ENTRIES);
+}
+
+/**
+ * Atomically replaces the sidecar at `path` (temp file in `dir`, optional fsync, rename).
+ * The caller fsyncs the directory.
+ */
+export async function writeSidecar(
+  dir: string,
+  path: string,
+  name: string,
+  entries: SidecarEntry[],
+  fsync: boolean,
+): Promise<void> {
+  const temp = `${dir}/${tempName()}`;
+  const file: SidecarFile = { v: 1, name, entries };
+  let fh: FileHandle | undefined;
+  try {
+    fh = await open(
+      temp,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0),
+    );
+    await fh.writeFile(`${JSON.stringify(file, null, 1)}\n`, 'utf8');
+    if (fsync) await fh.sync();
+    await fh.close();
+    fh = undefined;
+    await rename(temp, path);
+  } catch (error) {
+    await fh?.close().catch(() => {});
+    await unlink(temp).catch(() => {});
+    throw error;
+  }
+}
