@@ -10,6 +10,7 @@ const IF_NONE_MATCH: Requirement = [
   'writeIfNoneMatch',
   "create-only writes (ifNoneMatch: '*') are not available",
 ];
+const VISIBILITY: Requirement = ['visibility', 'per-object visibility is not available'];
 const READ_IF_MATCH: Requirement = ['readIfMatch', 'conditional reads (ifMatch) are not available'];
 
 export function registerCopyMoveCases(h: Harness): void {
@@ -47,14 +48,48 @@ export function registerCopyMoveCases(h: Harness): void {
   );
 
   h.case(
+    'copy replacing only metadata keeps the content headers',
+    { requires: [USER_METADATA] },
+    async ({ store, key, caps }) => {
+      const headers = caps.contentHeaders
+        ? { cacheControl: 'max-age=120', contentDisposition: 'inline' }
+        : {};
+      await store.put(key('src'), 'body', { contentType: 'image/x-kept', metadata: { a: '1' }, ...headers });
+      await store.copy(key('src'), key('dst'), { metadata: { b: '2' } });
+      const head = await store.head(key('dst'));
+      expect(head.metadata).toEqual({ b: '2' });
+      expect(head.contentType).toBe('image/x-kept');
+      if (caps.contentHeaders) {
+        expect(head.cacheControl).toBe('max-age=120');
+        expect(head.contentDisposition).toBe('inline');
+      }
+    },
+  );
+
+  h.case(
+    'copy keeps a public object public unless told otherwise',
+    { requires: [VISIBILITY] },
+    async ({ store, key }) => {
+      await store.put(key('src'), 'shared', { visibility: 'public' });
+      expect((await store.copy(key('src'), key('kept'))).visibility).toBe('public');
+      expect((await store.head(key('kept'))).visibility).toBe('public');
+      await store.copy(key('src'), key('private'), { visibility: 'private' });
+      expect((await store.head(key('private'))).visibility).toBe('private');
+      await store.move(key('src'), key('moved'));
+      expect((await store.head(key('moved'))).visibility).toBe('public');
+    },
+  );
+
+  h.case(
     'copying a key onto itself with new metadata updates the metadata',
     { requires: [USER_METADATA] },
     async ({ store, key }) => {
       const k = key('self');
-      await store.put(k, 'unchanged body', { metadata: { version: '1' } });
+      await store.put(k, 'unchanged body', { metadata: { version: '1' }, contentType: 'text/x-self' });
       await store.copy(k, k, { metadata: { version: '2' } });
       const head = await store.head(k);
       expect(head.metadata).toEqual({ version: '2' });
+      expect(head.contentType).toBe('text/x-self');
       expect(await getText(store, k)).toBe('unchanged body');
     },
   );

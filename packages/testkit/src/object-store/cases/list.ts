@@ -87,6 +87,15 @@ export function registerListCases(h: Harness): void {
     expect(second.etag).toBe(b.etag);
   });
 
+  h.case('list shows the new size and etag after an overwrite', async ({ store, prefix, key }) => {
+    await store.put(key('changing'), 'short');
+    const second = await store.put(key('changing'), 'a longer body');
+    const [entry] = await collect(store.list({ prefix }));
+    if (entry === undefined || isCommonPrefix(entry)) return expect.fail('expected one object');
+    expectSummary(entry, key('changing'), 13);
+    expect(entry.etag).toBe(second.etag);
+  });
+
   h.case('prefix filtering returns only keys that start with the prefix', async ({ store, key }) => {
     await putAll(store, ['p/one', 'p/two', 'p/sub/three', 'pp', 'q/one', 'o'].map(key));
     expect(await listKeys(store, key('p/'))).toEqual(sortKeys(['p/one', 'p/two', 'p/sub/three'].map(key)));
