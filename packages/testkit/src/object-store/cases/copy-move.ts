@@ -166,6 +166,14 @@ export function registerCopyMoveCases(h: Harness): void {
     expect(head.metadata).toEqual(metadata ?? {});
   });
 
+  h.case('move overwrites an existing destination', async ({ store, key }) => {
+    await store.put(key('from'), 'newer');
+    await store.put(key('to'), 'older');
+    await store.move(key('from'), key('to'));
+    expect(await getText(store, key('to'))).toBe('newer');
+    expect(await store.exists(key('from'))).toBe(false);
+  });
+
   h.case(
     'move of a missing source is NotFound and leaves the destination untouched',
     async ({ store, key }) => {
