@@ -1,4 +1,4 @@
-import { isStorageError, readText, StorageError } from '@stowage/core';
+import { isStorageError, readBytes, readText, StorageError } from '@stowage/core';
 import { MemoryObjectStore } from '@stowage/memory';
 import { describe, expect, it } from 'vitest';
 import { FaultyObjectStore } from './faulty-object-store.js';
@@ -154,11 +154,31 @@ describe('FaultyObjectStore', () => {
     expect(faulty.calls).toBe(2);
   });
 
+  it('getBodyFailsAfterBytes cuts a scheduled download mid-stream and leaves others whole', async () => {
+    const inner = new MemoryObjectStore();
+    await inner.put('k', Buffer.alloc(300_000, 1));
+    const faulty = new FaultyObjectStore(inner, { failNth: 1, getBodyFailsAfterBytes: 100_000 });
+    const cut = await faulty.get('k');
+    expect(cut.info.size).toBe(300_000);
+    let received = 0;
+    const error = await (async () => {
+      for await (const chunk of cut.body) received += (chunk as Buffer).length;
+    })().catch((e: unknown) => e);
+    expect(isStorageError(error, 'Unavailable')).toBe(true);
+    // Like a reset connection: bytes still in flight when the cut comes are lost, never extra ones delivered.
+    expect(received).toBeGreaterThan(0);
+    expect(received).toBeLessThanOrEqual(100_000);
+    const whole = await faulty.get('k');
+    expect((await readBytes(whole.body)).length).toBe(300_000);
+    expect(faulty.injected).toBe(1);
+  });
+
   it('rejects nonsense options', () => {
     const inner = new MemoryObjectStore();
     expect(() => new FaultyObjectStore(inner, { failRatio: 2 })).toThrow(RangeError);
     expect(() => new FaultyObjectStore(inner, { failNth: 0 })).toThrow(RangeError);
     expect(() => new FaultyObjectStore(inner, { delayMs: [5, 1] })).toThrow(RangeError);
+    expect(() => new FaultyObjectStore(inner, { getBodyFailsAfterBytes: -1 })).toThrow(RangeError);
   });
 
   it('exposes the inner store name and capabilities', () => {

@@ -1,3 +1,4 @@
+import { pipeline, Transform, type TransformCallback } from 'node:stream';
 import type {
   Body,
   Capabilities,
@@ -56,6 +57,12 @@ export interface FaultyObjectStoreOptions {
    * write happened, the caller sees a failure). Returned streams are destroyed.
    */
   failAfterSideEffect?: boolean;
+  /**
+   * For `get`: instead of failing the call, let it succeed and fail its body after at most
+   * this many bytes (a connection reset mid-download: bytes in flight at the cut are lost).
+   * The body errors with the injected StorageError.
+   */
+  getBodyFailsAfterBytes?: number;
 }
 
 /** One call the decorator saw, in order. */
@@ -99,6 +106,10 @@ export class FaultyObjectStore implements ObjectStore {
     const nth = options.failNth === undefined ? [] : [options.failNth].flat();
     for (const n of nth) {
       if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`failNth counts from 1; got ${n}`);
+    }
+    const cut = options.getBodyFailsAfterBytes;
+    if (cut !== undefined && !(Number.isSafeInteger(cut) && cut >= 0)) {
+      throw new RangeError(`getBodyFailsAfterBytes must be a non-negative integer; got ${cut}`);
     }
     const delay = options.delayMs;
     if (
@@ -172,7 +183,16 @@ export class FaultyObjectStore implements ObjectStore {
     return this.run('put', key, () => this.inner.put(key, body, options));
   }
 
-  get(key: string, options?: GetOptions): Promise<GetResult> {
+  async get(key: string, options?: GetOptions): Promise<GetResult> {
+    const cut = this.options.getBodyFailsAfterBytes;
+    if (cut !== undefined) {
+      const inject = await this.admit('get', key);
+      const result = await this.inner.get(key, options);
+      if (!inject) return result;
+      // pipeline, not pipe: when the cut errors the source is destroyed too (no leaked socket).
+      const body = pipeline(result.body, new CutAfter(cut, () => this.fault('get', key)), () => undefined);
+      return { ...result, body };
+    }
     return this.run(
       'get',
       key,
@@ -230,5 +250,34 @@ export class FaultyObjectStore implements ObjectStore {
 
   presignPut(key: string, options: PresignPutOptions): Promise<PresignedRequest> {
     return this.run('presignPut', key, () => this.inner.presignPut(key, options));
+  }
+}
+
+/** Passes `limit` bytes through, then errors: a body cut off mid-stream. */
+class CutAfter extends Transform {
+  private passed = 0;
+
+  constructor(
+    private readonly limit: number,
+    private readonly error: () => Error,
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    const room = this.limit - this.passed;
+    if (chunk.length < room) {
+      this.passed += chunk.length;
+      cb(null, chunk);
+      return;
+    }
+    if (room > 0) this.push(chunk.subarray(0, room));
+    this.passed = this.limit;
+    cb(this.error());
+  }
+
+  override _flush(cb: TransformCallback): void {
+    // A body no longer than the cut still fails: the fault was scheduled for this call.
+    cb(this.error());
   }
 }
