@@ -13,6 +13,14 @@ export interface ObjectStoreConformanceOptions {
   fetch?: typeof fetch;
   /** Size of the large-object case; default 64 MiB. */
   largeObjectBytes?: number;
+  /**
+   * Limits of the test *server* (not the adapter) that make a few cases meaningless. Each
+   * entry is the reason, shown in the skip message. Use only for a fake server's gaps.
+   */
+  serverLimitations?: {
+    /** The server accepts presigned requests without checking their signature (e.g. moto). */
+    presignSignaturesUnverified?: string;
+  };
   /** Root of the keys the suite writes; default `stowage-conformance`. A random run id goes below it. */
   keyRoot?: string;
 }
