@@ -904,6 +904,8 @@ export class HybridObjectStore implements ObjectStore {
       hashed.destroy();
       if (isStorageError(error, 'AlreadyExists')) return this.keepDestination(key, src, dest);
       throw error;
+    } finally {
+      got.body.destroy();
     }
     // Past this point the copy exists: finish verification and cleanup even if aborted,
     // so no unverified duplicate is left behind.

@@ -13,6 +13,9 @@ export function hashThrough(source: Readable): {
   destroy: (error?: Error) => void;
 } {
   const hasher = new HashingStream();
+  // The pipeline reports source errors; this keeps a late one (e.g. an abort after the
+  // copy finished) from becoming an unhandled 'error' event.
+  source.on('error', () => {});
   const done = pipeline(source, hasher);
   // A put that fails before reading leaves the pipeline pending; callers destroy it.
   done.catch(() => {});
