@@ -176,13 +176,15 @@ export class LocalObjectStore implements ObjectStore {
       }
       const root = await this.ready();
       const path = bodyPath(root, key);
-      const temp = await this.writeNewTemp(
-        root,
-        key,
-        (tmp) => writeTemp(tmp, body, options, this.fsync, ctx),
-        ctx,
-      );
+      let committed = false;
+      let temp: WrittenTemp | undefined;
       try {
+        temp = await this.writeNewTemp(
+          root,
+          key,
+          (tmp) => writeTemp(tmp, body, options, this.fsync, ctx),
+          ctx,
+        );
         const fields: EntryFields = {
           etag: quoteEtag(temp.md5),
           sha256: temp.sha256,
@@ -190,9 +192,16 @@ export class LocalObjectStore implements ObjectStore {
           metadata,
           visibility: options.visibility ?? 'private',
         };
-        return await this.locks.run(key, () => this.commit(root, key, path, temp, fields, options, ctx));
+        const written = temp;
+        const info = await this.locks.run(key, () =>
+          this.commit(root, key, path, written, fields, options, ctx),
+        );
+        committed = true;
+        return info;
       } finally {
-        await unlink(temp.path).catch(() => {});
+        if (temp !== undefined) await unlink(temp.path).catch(() => {});
+        // A failed write leaves no directories it created behind.
+        if (!committed) await pruneEmptyDirs(root, dirOf(path));
       }
     });
   }

@@ -17,7 +17,7 @@ registerHooks({
     }
     if ((specifier.startsWith('./') || specifier.startsWith('../')) && specifier.endsWith('.js')) {
       const parent = context.parentURL;
-      if (parent !== undefined && parent.endsWith('.ts')) {
+      if (parent?.endsWith('.ts')) {
         const asTs = new URL(`${specifier.slice(0, -3)}.ts`, parent);
         if (existsSync(fileURLToPath(asTs))) return { url: asTs.href, shortCircuit: true };
       }
