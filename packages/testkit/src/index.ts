@@ -9,3 +9,4 @@ export * from './job-state-store/describe-job-state-store-conformance.js';
 export * from './metadata-repository/describe-metadata-repository-conformance.js';
 export { expectStorageError } from './object-store/assertions.js';
 export * from './object-store/describe-object-store-conformance.js';
+export * from './servers/index.js';

@@ -1,0 +1,170 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { bucketNameProblem, type Clock, StorageError } from '@stowage/core';
+import { z } from 'zod';
+import { type ChecksumMode, resolveProfile, type S3Profile, type S3Provider } from './profiles.js';
+
+const MiB = 1024 * 1024;
+/** S3's smallest part (except the last). */
+export const MIN_PART_SIZE = 5 * MiB;
+
+const checksumMode = z.enum(['WHEN_SUPPORTED', 'WHEN_REQUIRED']);
+
+const credentialsSchema = z.object({
+  accessKeyId: z.string().min(1, 'must not be empty'),
+  secretAccessKey: z.string().min(1, 'must not be empty'),
+  sessionToken: z.string().min(1).optional(),
+});
+
+const overridesSchema = z
+  .object({
+    forcePathStyle: z.boolean(),
+    requestChecksumCalculation: checksumMode,
+    responseChecksumValidation: checksumMode,
+    deleteObjectsContentMd5: z.boolean(),
+    acl: z.boolean(),
+    writeIfNoneMatch: z.boolean(),
+    writeIfMatch: z.boolean(),
+    copyConditionalWrite: z.boolean(),
+    lifecycle: z.boolean(),
+    dropsEmptyMetadataValues: z.boolean(),
+    maxObjectSize: z.number().int().positive(),
+    maxCopySize: z.number().int().positive(),
+    defaultRegion: z.string().min(1),
+    endpointTemplate: z.string().min(1),
+  })
+  .partial()
+  .strict();
+
+const clockSchema = z.custom<Clock>(
+  (v) => typeof v === 'object' && v !== null && typeof (v as Clock).now === 'function',
+  'must be an object with a now() method',
+);
+
+const httpUrl = z
+  .string()
+  .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), 'must be an http(s) URL');
+
+/** How to reach an S3-compatible service: shared by the object store and the bucket admin. */
+export const s3ConnectionSchema = z
+  .object({
+    /** Which provider's quirks apply (default `aws`). */
+    provider: z.enum(['aws', 'spaces', 'seaweedfs', 'generic']).default('aws'),
+    /** Per-quirk overrides of the provider profile. */
+    overrides: overridesSchema.optional(),
+    endpoint: httpUrl.optional(),
+    region: z.string().min(1).optional(),
+    /** Defaults to the profile's addressing style. */
+    forcePathStyle: z.boolean().optional(),
+    /** Explicit credentials; absent → the SDK's default provider chain (env, shared files, SSO, IMDS…). */
+    credentials: credentialsSchema.optional(),
+    /** Shared-config profile name for the default credential chain. */
+    profile: z.string().min(1).optional(),
+    requestChecksumCalculation: checksumMode.optional(),
+    responseChecksumValidation: checksumMode.optional(),
+    /** Sockets per origin in the keep-alive agent. */
+    maxSockets: z.number().int().min(1).max(4096).default(64),
+    /** Milliseconds to establish a connection (0 = no limit). */
+    connectionTimeout: z.number().int().min(0).default(10_000),
+    /** Milliseconds of socket inactivity before a request fails (0 = no limit). */
+    requestTimeout: z.number().int().min(0).default(0),
+    /** SDK-level retries for throttling and 5xx (1 = no retry). */
+    maxAttempts: z.number().int().min(1).max(20).default(3),
+    clock: clockSchema.optional(),
+    /**
+     * Caller-owned agents (proxies, custom DNS lookup, one pool shared by several stores). They
+     * replace the built-in keep-alive agents, so `maxSockets` does not apply; note that the SDK's
+     * `destroy()` (called by the store's `destroy()`) destroys the agents it was given.
+     */
+    httpAgent: z.custom<HttpAgent>((v) => v instanceof HttpAgent, 'must be an http.Agent').optional(),
+    httpsAgent: z.custom<HttpsAgent>((v) => v instanceof HttpsAgent, 'must be an https.Agent').optional(),
+    /** Name used in errors and metrics (default: the provider name, e.g. "s3" for aws). */
+    name: z.string().min(1).optional(),
+  })
+  .strict();
+
+export const s3StoreSchema = s3ConnectionSchema
+  .extend({
+    bucket: z.string().superRefine((name, ctx) => {
+      const problem = bucketNameProblem(name);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+    /** In-memory bodies and streams below this many bytes go up in one PutObject. */
+    multipartThreshold: z
+      .number()
+      .int()
+      .min(MIN_PART_SIZE)
+      .default(16 * MiB),
+    /** Part size for multipart uploads. */
+    partSize: z
+      .number()
+      .int()
+      .min(MIN_PART_SIZE)
+      .max(5 * 1024 * MiB)
+      .default(8 * MiB),
+    /** Parts uploaded concurrently by one multipart upload. */
+    queueSize: z.number().int().min(1).max(64).default(4),
+    /** Base URL that serves public objects (a CDN), used by `publicUrl`. */
+    publicUrlBase: httpUrl.optional(),
+  })
+  .strict();
+
+export type S3ConnectionConfig = z.input<typeof s3ConnectionSchema>;
+export type S3StoreConfig = z.input<typeof s3StoreSchema>;
+export type ResolvedS3Connection = z.output<typeof s3ConnectionSchema> & {
+  profileData: S3Profile;
+  region: string;
+  forcePathStyle: boolean;
+  requestChecksumCalculation: ChecksumMode;
+  responseChecksumValidation: ChecksumMode;
+};
+export type ResolvedS3StoreConfig = z.output<typeof s3StoreSchema> & ResolvedS3Connection;
+
+function formatIssues(error: z.ZodError, what: string): string {
+  return error.issues
+    .map((issue) => {
+      const path = issue.path.length > 0 ? issue.path.join('.') : what;
+      return `${path}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+function parse<S extends z.ZodType>(schema: S, input: unknown, what: string, backend: string): z.output<S> {
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    throw new StorageError(
+      'ConfigInvalid',
+      `Invalid ${what} configuration: ${formatIssues(result.error, what)}`,
+      {
+        backend,
+        operation: 'configure',
+      },
+    );
+  }
+  return result.data;
+}
+
+function resolveConnection<T extends z.output<typeof s3ConnectionSchema>>(data: T): T & ResolvedS3Connection {
+  const profileData = resolveProfile(data.provider as S3Provider, data.overrides ?? {});
+  const region = data.region ?? profileData.defaultRegion;
+  const endpoint = data.endpoint ?? profileData.endpointTemplate?.replace('{region}', region);
+  return {
+    ...data,
+    endpoint,
+    profileData,
+    region,
+    forcePathStyle: data.forcePathStyle ?? profileData.forcePathStyle,
+    requestChecksumCalculation: data.requestChecksumCalculation ?? profileData.requestChecksumCalculation,
+    responseChecksumValidation: data.responseChecksumValidation ?? profileData.responseChecksumValidation,
+  };
+}
+
+/** @throws ConfigInvalid naming the bad setting. */
+export function parseS3StoreConfig(input: unknown, backend = 's3'): ResolvedS3StoreConfig {
+  return resolveConnection(parse(s3StoreSchema, input, 's3', backend));
+}
+
+/** @throws ConfigInvalid naming the bad setting. */
+export function parseS3ConnectionConfig(input: unknown, backend = 's3'): ResolvedS3Connection {
+  return resolveConnection(parse(s3ConnectionSchema, input, 's3', backend));
+}

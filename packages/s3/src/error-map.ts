@@ -1,0 +1,158 @@
+import { type ErrorKind, isStorageError, kindFromHttpStatus, StorageError } from '@stowage/core';
+
+export interface S3ErrorRule {
+  kind: ErrorKind;
+  /** Overrides the kind's default retryability. */
+  retryable?: boolean;
+}
+
+/**
+ * The one table from S3 error codes (the SDK's `error.name`) to kinds. HTTP statuses not
+ * named here fall back to core's `kindFromHttpStatus`.
+ */
+export const S3_ERROR_TABLE: Readonly<Record<string, S3ErrorRule>> = {
+  NoSuchKey: { kind: 'NotFound' },
+  NotFound: { kind: 'NotFound' },
+  NoSuchBucket: { kind: 'NotFound' },
+  NoSuchUpload: { kind: 'NotFound' },
+  NoSuchVersion: { kind: 'NotFound' },
+  NoSuchLifecycleConfiguration: { kind: 'NotFound' },
+  PreconditionFailed: { kind: 'PreconditionFailed' },
+  // AWS: a concurrent conditional write or a multipart upload completed meanwhile; retrying is safe.
+  ConditionalRequestConflict: { kind: 'Conflict', retryable: true },
+  OperationAborted: { kind: 'Conflict', retryable: true },
+  BucketNotEmpty: { kind: 'Conflict' },
+  BucketAlreadyExists: { kind: 'AlreadyExists' },
+  BucketAlreadyOwnedByYou: { kind: 'AlreadyExists' },
+  AccessDenied: { kind: 'PermissionDenied' },
+  Forbidden: { kind: 'PermissionDenied' },
+  AllAccessDisabled: { kind: 'PermissionDenied' },
+  InvalidAccessKeyId: { kind: 'PermissionDenied' },
+  SignatureDoesNotMatch: { kind: 'PermissionDenied' },
+  ExpiredToken: { kind: 'PermissionDenied' },
+  InvalidToken: { kind: 'PermissionDenied' },
+  AccountProblem: { kind: 'PermissionDenied' },
+  RequestTimeTooSkewed: { kind: 'PermissionDenied' },
+  AccessControlListNotSupported: { kind: 'Unsupported' },
+  NotImplemented: { kind: 'Unsupported' },
+  MethodNotAllowed: { kind: 'Unsupported' },
+  EntityTooLarge: { kind: 'PayloadTooLarge' },
+  MaxMessageLengthExceeded: { kind: 'PayloadTooLarge' },
+  EntityTooSmall: { kind: 'InvalidInput' },
+  KeyTooLongError: { kind: 'InvalidKey' },
+  MetadataTooLarge: { kind: 'InvalidInput' },
+  InvalidArgument: { kind: 'InvalidInput' },
+  InvalidRequest: { kind: 'InvalidInput' },
+  InvalidRange: { kind: 'InvalidInput' },
+  InvalidBucketName: { kind: 'InvalidInput' },
+  InvalidPart: { kind: 'InvalidInput' },
+  InvalidPartOrder: { kind: 'InvalidInput' },
+  MalformedXML: { kind: 'InvalidInput' },
+  MissingContentLength: { kind: 'InvalidInput' },
+  IncompleteBody: { kind: 'Integrity' },
+  BadDigest: { kind: 'Integrity' },
+  InvalidDigest: { kind: 'Integrity' },
+  XAmzContentSHA256Mismatch: { kind: 'Integrity' },
+  // The SDK's own response-checksum validation failure.
+  ChecksumMismatch: { kind: 'Integrity' },
+  SlowDown: { kind: 'RateLimited' },
+  Throttling: { kind: 'RateLimited' },
+  ThrottlingException: { kind: 'RateLimited' },
+  TooManyRequestsException: { kind: 'RateLimited' },
+  RequestLimitExceeded: { kind: 'RateLimited' },
+  RequestTimeout: { kind: 'Timeout' },
+  TimeoutError: { kind: 'Timeout' },
+  RequestTimeoutException: { kind: 'Timeout' },
+  InternalError: { kind: 'Unavailable' },
+  ServiceUnavailable: { kind: 'Unavailable' },
+  AbortError: { kind: 'Aborted' },
+};
+
+/** Node network error codes (before any HTTP response) → kind. */
+export const NETWORK_ERROR_TABLE: Readonly<Record<string, S3ErrorRule>> = {
+  ECONNREFUSED: { kind: 'Unavailable' },
+  ECONNRESET: { kind: 'Unavailable' },
+  EPIPE: { kind: 'Unavailable' },
+  EHOSTUNREACH: { kind: 'Unavailable' },
+  ENETUNREACH: { kind: 'Unavailable' },
+  ENOTFOUND: { kind: 'Unavailable' },
+  EAI_AGAIN: { kind: 'Unavailable' },
+  ETIMEDOUT: { kind: 'Timeout' },
+  ECONNABORTED: { kind: 'Timeout' },
+  UND_ERR_SOCKET: { kind: 'Unavailable' },
+};
+
+export interface ErrorContext {
+  operation: string;
+  key?: string;
+  backend: string;
+}
+
+interface SdkErrorShape {
+  name?: string;
+  Code?: string;
+  code?: string;
+  message?: string;
+  $metadata?: { httpStatusCode?: number; requestId?: string; extendedRequestId?: string };
+  $retryable?: unknown;
+}
+
+/** The S3 error code of an SDK error (`NoSuchKey`, `SlowDown`, …), if any. */
+export function s3ErrorCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const e = error as SdkErrorShape;
+  return e.Code ?? e.name;
+}
+
+export function s3ErrorStatus(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  return (error as SdkErrorShape).$metadata?.httpStatusCode;
+}
+
+/** Decides the kind for an SDK or network error: table by code, then network code, then status. */
+export function classifyS3Error(error: unknown): {
+  kind: ErrorKind;
+  retryable?: boolean;
+  status?: number;
+  code?: string;
+} {
+  const e = (typeof error === 'object' && error !== null ? error : {}) as SdkErrorShape;
+  const status = e.$metadata?.httpStatusCode;
+  const code = e.Code ?? e.name;
+  const byCode = code === undefined ? undefined : S3_ERROR_TABLE[code];
+  if (byCode !== undefined) return { ...byCode, status, code };
+  const netCode = typeof e.code === 'string' ? e.code : undefined;
+  const byNet = netCode === undefined ? undefined : NETWORK_ERROR_TABLE[netCode];
+  if (byNet !== undefined) return { ...byNet, status, code: netCode };
+  if (status !== undefined && status > 0) return { kind: kindFromHttpStatus(status), status, code };
+  return { kind: 'Unexpected', status, code };
+}
+
+/** Any failure as a StorageError with operation context, status, request id and cause. */
+export function mapS3Error(error: unknown, ctx: ErrorContext): StorageError {
+  if (isStorageError(error)) return error.withContext(ctx);
+  const { kind, retryable, status, code } = classifyS3Error(error);
+  const e = (typeof error === 'object' && error !== null ? error : {}) as SdkErrorShape;
+  const what = ctx.key === undefined ? ctx.operation : `${ctx.operation} ${JSON.stringify(ctx.key)}`;
+  const detail = [code, status === undefined ? undefined : `HTTP ${status}`].filter(Boolean).join(', ');
+  const message = `${ctx.backend}: ${what} failed${detail ? ` (${detail})` : ''}: ${e.message ?? String(error)}`;
+  return new StorageError(kind, message, {
+    ...ctx,
+    retryable,
+    status,
+    requestId: e.$metadata?.requestId,
+    cause: error,
+  });
+}
+
+/** Re-kinds a mapped error (e.g. a 412 on a create-only write means "already exists"). */
+export function rekind(error: StorageError, kind: ErrorKind, message?: string): StorageError {
+  return new StorageError(kind, message ?? error.message, {
+    operation: error.operation,
+    key: error.key,
+    backend: error.backend,
+    status: error.status,
+    requestId: error.requestId,
+    cause: error.cause,
+  });
+}

@@ -1,0 +1,135 @@
+/**
+ * Provider quirks as data. Everything that differs between S3 implementations lives here,
+ * so the adapter code has no `if (provider === …)` branches. Values were checked against
+ * the real servers this repository tests with (moto 5.2.5 standing in for AWS, SeaweedFS
+ * 4.48); see the README of this package for the findings.
+ */
+export type S3Provider = 'aws' | 'spaces' | 'seaweedfs' | 'generic';
+
+export type ChecksumMode = 'WHEN_SUPPORTED' | 'WHEN_REQUIRED';
+
+export interface S3Profile {
+  readonly provider: S3Provider;
+  /** Path-style URLs (`endpoint/bucket/key`) instead of virtual-hosted (`bucket.endpoint/key`). */
+  readonly forcePathStyle: boolean;
+  /**
+   * Since SDK 3.729 the client sends CRC32 checksums (aws-chunked trailers for streams) by
+   * default; several S3-compatible servers reject or mis-store them, so non-AWS profiles
+   * only send checksums an operation requires.
+   */
+  readonly requestChecksumCalculation: ChecksumMode;
+  readonly responseChecksumValidation: ChecksumMode;
+  /** Add Content-MD5 to DeleteObjects when absent: older S3 servers require exactly that header. */
+  readonly deleteObjectsContentMd5: boolean;
+  /**
+   * Canned ACLs (`public-read` / `private`) are honoured: an anonymous GET of a `public-read`
+   * object succeeds. Without it `visibility: 'public'` is Unsupported (capability `visibility` false).
+   */
+  readonly acl: boolean;
+  /** If-None-Match: * on PutObject and CompleteMultipartUpload is enforced atomically. */
+  readonly writeIfNoneMatch: boolean;
+  /** If-Match on PutObject and CompleteMultipartUpload is enforced atomically. */
+  readonly writeIfMatch: boolean;
+  /**
+   * If-None-Match / If-Match on CopyObject's destination are enforced. Without it a conditional
+   * copy streams the bytes through the client into a conditional PutObject (still atomic).
+   */
+  readonly copyConditionalWrite: boolean;
+  /** Bucket lifecycle (expiration) rules. */
+  readonly lifecycle: boolean;
+  /** The server drops user metadata whose value is empty; the adapter records such names itself. */
+  readonly dropsEmptyMetadataValues: boolean;
+  /** Largest object a single upload may create. */
+  readonly maxObjectSize: number;
+  /** Largest object CopyObject can copy in one request. */
+  readonly maxCopySize: number;
+  /** Region used when the configuration names none. */
+  readonly defaultRegion: string;
+  /** Endpoint template (`{region}` substituted) when the configuration names none. */
+  readonly endpointTemplate?: string;
+}
+
+const GiB = 1024 ** 3;
+const TiB = 1024 ** 4;
+
+export const S3_PROFILES: Readonly<Record<S3Provider, S3Profile>> = {
+  aws: {
+    provider: 'aws',
+    forcePathStyle: false,
+    requestChecksumCalculation: 'WHEN_SUPPORTED',
+    responseChecksumValidation: 'WHEN_SUPPORTED',
+    deleteObjectsContentMd5: false,
+    // New buckets have ACLs disabled (Object Ownership "bucket owner enforced") since April
+    // 2023; a bucket that re-enabled them can opt in with `overrides: { acl: true }`.
+    acl: false,
+    writeIfNoneMatch: true,
+    writeIfMatch: true,
+    copyConditionalWrite: true,
+    lifecycle: true,
+    dropsEmptyMetadataValues: false,
+    maxObjectSize: 5 * TiB,
+    maxCopySize: 5 * GiB,
+    defaultRegion: 'us-east-1',
+  },
+  spaces: {
+    provider: 'spaces',
+    forcePathStyle: false,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    deleteObjectsContentMd5: true,
+    acl: true,
+    // Spaces documents no conditional writes; claiming them untested would be a lie.
+    writeIfNoneMatch: false,
+    writeIfMatch: false,
+    copyConditionalWrite: false,
+    lifecycle: true,
+    dropsEmptyMetadataValues: false,
+    maxObjectSize: 5 * TiB,
+    maxCopySize: 5 * GiB,
+    defaultRegion: 'nyc3',
+    endpointTemplate: 'https://{region}.digitaloceanspaces.com',
+  },
+  seaweedfs: {
+    provider: 'seaweedfs',
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    deleteObjectsContentMd5: true,
+    // 4.48 accepts `x-amz-acl: public-read` but neither records the grant (GetObjectAcl shows
+    // only the owner) nor serves the object anonymously (403).
+    acl: false,
+    writeIfNoneMatch: true,
+    writeIfMatch: true,
+    copyConditionalWrite: true,
+    lifecycle: true,
+    // 4.48 silently drops `x-amz-meta-*` headers whose value is empty.
+    dropsEmptyMetadataValues: true,
+    maxObjectSize: 5 * TiB,
+    maxCopySize: 5 * GiB,
+    defaultRegion: 'us-east-1',
+  },
+  generic: {
+    provider: 'generic',
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    deleteObjectsContentMd5: true,
+    // Unknown server: claim nothing that is not universal; opt in with `overrides`.
+    acl: false,
+    writeIfNoneMatch: false,
+    writeIfMatch: false,
+    copyConditionalWrite: false,
+    lifecycle: false,
+    dropsEmptyMetadataValues: false,
+    maxObjectSize: 5 * TiB,
+    maxCopySize: 5 * GiB,
+    defaultRegion: 'us-east-1',
+  },
+};
+
+/** Quirks a configuration may override (everything but the provider's name). */
+export type S3ProfileOverrides = Partial<Omit<S3Profile, 'provider'>>;
+
+export function resolveProfile(provider: S3Provider, overrides: S3ProfileOverrides = {}): S3Profile {
+  return { ...S3_PROFILES[provider], ...overrides };
+}

@@ -1,0 +1,2 @@
+export * from './describe-with-server.js';
+export * from './s3-test-target.js';
