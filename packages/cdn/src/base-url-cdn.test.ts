@@ -1,9 +1,10 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isStorageError, type StorageError } from '@stowage/core';
+import { isStorageError, type StorageError, TOKENS } from '@stowage/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BaseUrlCdn } from './base-url-cdn.js';
+import { registerBaseUrlCdn } from './register.js';
 
 const WEIRD_KEYS = [
   'plain.txt',
@@ -218,5 +219,17 @@ describe('BaseUrlCdn.fetch against a local server', () => {
     });
     expect(await (await cdn.fetch('emoji/😀/🚀.png')).text()).toBe('body of emoji/😀/🚀.png');
     expect(urls).toEqual(['https://cdn.invalid/emoji/%F0%9F%98%80/%F0%9F%9A%80.png']);
+  });
+});
+
+describe('registerBaseUrlCdn', () => {
+  it('registers the CDN under TOKENS.Cdn', () => {
+    const values = new Map<symbol, unknown>();
+    const cdn = registerBaseUrlCdn(
+      { register: (token, p) => values.set(token, p.useValue) },
+      { baseUrl: 'https://x.test/' },
+    );
+    expect(values.get(TOKENS.Cdn)).toBe(cdn);
+    expect(cdn.publicUrl('a b')).toBe('https://x.test/a%20b');
   });
 });

@@ -4,3 +4,4 @@ export * from './config-invalid.js';
 export * from './encode-key-path.js';
 export * from './fetch-public.js';
 export * from './http-errors.js';
+export * from './register.js';
