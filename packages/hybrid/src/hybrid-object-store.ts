@@ -887,7 +887,7 @@ export class HybridObjectStore implements ObjectStore {
 
     const useIfNoneMatch = stale !== dest && destStore.capabilities.writeIfNoneMatch;
     if (stale !== dest && !useIfNoneMatch && (await destStore.exists(key, signalOpt))) {
-      return this.keepDestination(key, src, dest);
+      return this.resolveDuplicate(key, src, dest);
     }
     const got = await srcStore.get(key, signalOpt);
     const hashed = hashThrough(got.body);
@@ -902,7 +902,7 @@ export class HybridObjectStore implements ObjectStore {
       await destStore.put(key, hashed.body, putOptions);
     } catch (error) {
       hashed.destroy();
-      if (isStorageError(error, 'AlreadyExists')) return this.keepDestination(key, src, dest);
+      if (isStorageError(error, 'AlreadyExists')) return this.resolveDuplicate(key, src, dest);
       throw error;
     } finally {
       got.body.destroy();
@@ -957,11 +957,31 @@ export class HybridObjectStore implements ObjectStore {
   }
 
   /**
-   * Both sides hold an unrecorded copy (only after a crash or a write from another
-   * process): reads already return the routed side's, so keep it and remove the other.
+   * Both sides hold an unrecorded copy: left by an earlier attempt whose verification
+   * did not finish, by a crash between a write and its cleanup, or by a write from another
+   * process. Identical bytes (sha256 of both, streamed) complete the move; otherwise the
+   * routed side's copy is the one reads already return, so it is kept and the other removed.
    */
-  private async keepDestination(key: string, src: Side, dest: Side): Promise<RelocateOutcome> {
+  private async resolveDuplicate(key: string, src: Side, dest: Side): Promise<RelocateOutcome> {
+    const [source, destination] = await Promise.all([
+      this.backend(src)
+        .get(key)
+        .then((got) => hashStream(got.body)),
+      this.backend(dest)
+        .get(key)
+        .then((got) => hashStream(got.body)),
+    ]);
     const removed = await this.removeOtherCopy(key, dest, 'migrate');
+    if (source.sha256 === destination.sha256 && source.bytes === destination.bytes) {
+      return {
+        status: 'moved',
+        from: src,
+        to: dest,
+        bytes: source.bytes,
+        sha256: source.sha256,
+        cleanupPending: !removed,
+      };
+    }
     return { status: 'kept-destination', from: src, to: dest, cleanupPending: !removed };
   }
 
