@@ -359,3 +359,64 @@ describe('SpacesCdn.purge against a DigitalOcean API stand-in', () => {
     expect(api.requests).toHaveLength(2);
   });
 });
+
+describe('SpacesCdn.fetch reads through the CDN host', () => {
+  let server: import('node:http').Server;
+  let origin = '';
+  const requested: string[] = [];
+
+  beforeAll(async () => {
+    const { createServer: createHttpServer } = await import('node:http');
+    server = createHttpServer((req, res) => {
+      requested.push(`${req.headers['x-forwarded-host']} ${req.url}`);
+      if (req.url === '/img/a%20b.png')
+        return void res.writeHead(200, { 'content-type': 'image/png' }).end('PNG');
+      if (req.url === '/private.txt')
+        return void res.writeHead(403).end('<Error><Code>AccessDenied</Code></Error>');
+      res.writeHead(404).end('<Error><Code>NoSuchKey</Code></Error>');
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  });
+  afterAll(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+
+  // Sends what would go to https://<cdn host>/… to the local server, saying which host it was for.
+  function cdnWithLocalEdge(extra: Partial<SpacesCdnConfig> = {}): SpacesCdn {
+    return new SpacesCdn({
+      bucket: 'static-images',
+      region: 'nyc3',
+      ...extra,
+      fetch: async (input, init) => {
+        const url = new URL(String(input));
+        return globalThis.fetch(`${origin}${url.pathname}${url.search}`, {
+          ...init,
+          headers: { ...(init?.headers as Record<string, string>), 'x-forwarded-host': url.host },
+        });
+      },
+    });
+  }
+
+  it('GETs the encoded CDN URL and returns the response', async () => {
+    const res = await cdnWithLocalEdge().fetch('img/a b.png');
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('PNG');
+    expect(requested.at(-1)).toBe('static-images.nyc3.cdn.digitaloceanspaces.com /img/a%20b.png');
+  });
+
+  it('reads through a custom domain', async () => {
+    await cdnWithLocalEdge({ customDomain: 'static.example.com' }).fetch('img/a b.png');
+    expect(requested.at(-1)).toBe('static.example.com /img/a%20b.png');
+  });
+
+  it('maps 404 to NotFound and 403 (a private object) to PermissionDenied', async () => {
+    const missing = await caught(cdnWithLocalEdge().fetch('nope.txt'));
+    expect(missing.kind).toBe('NotFound');
+    expect(missing.key).toBe('nope.txt');
+    expect(missing.backend).toBe('spaces-cdn');
+    expect((await caught(cdnWithLocalEdge().fetch('private.txt'))).kind).toBe('PermissionDenied');
+  });
+});
