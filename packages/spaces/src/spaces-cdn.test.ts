@@ -152,6 +152,12 @@ describe('SpacesCdn.purge against a DigitalOcean API stand-in', () => {
     expect(api.purged.get(ENDPOINT_ID)).toEqual(['assets/img/hero.png', 'index.html']);
   });
 
+  it('accepts an API base URL given with /v2', async () => {
+    api.addEndpoint('static-images', 'nyc3', ENDPOINT_ID);
+    await cdn({ endpointId: ENDPOINT_ID, apiBaseUrl: `${api.url}/v2/` }).purge({ all: true });
+    expect(api.requests.map((r) => r.url)).toEqual([`/v2/cdn/endpoints/${ENDPOINT_ID}/cache`]);
+  });
+
   it('sends keys as paths, unencoded and de-duplicated', async () => {
     api.addEndpoint('static-images', 'nyc3', ENDPOINT_ID);
     await cdn({ endpointId: ENDPOINT_ID }).purge({ keys: [...WEIRD_KEYS, WEIRD_KEYS[0]!] });

@@ -34,7 +34,7 @@ export interface SpacesCdnConfig {
   token?: string;
   /** The CDN endpoint id; looked up by the bucket's origin when absent (once, then cached). */
   endpointId?: string;
-  /** DigitalOcean API base URL; default https://api.digitalocean.com/ (tests point it at a local server). */
+  /** DigitalOcean API base URL (with or without `/v2`); default https://api.digitalocean.com/ (tests point it at a local server). */
   apiBaseUrl?: string;
   /** The fetch used for CDN reads and API calls; default `globalThis.fetch`. */
   fetch?: typeof globalThis.fetch;
@@ -117,7 +117,8 @@ export class SpacesCdn implements Cdn {
         ? undefined
         : new DigitalOceanCdnApi({
             token: c.token,
-            baseUrl: c.apiBaseUrl ?? DIGITALOCEAN_API_URL,
+            // Paths are appended as `v2/...`: accept a base given with the version too.
+            baseUrl: (c.apiBaseUrl ?? DIGITALOCEAN_API_URL).replace(/v2\/$/, ''),
             fetch: fetchImpl,
             timeoutMs: c.apiTimeoutMs ?? 30_000,
             backend: this.name,
