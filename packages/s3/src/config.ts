@@ -25,6 +25,8 @@ const overridesSchema = z
     acl: z.boolean(),
     writeIfNoneMatch: z.boolean(),
     writeIfMatch: z.boolean(),
+    multipartIfNoneMatch: z.boolean(),
+    multipartIfMatch: z.boolean(),
     copyConditionalWrite: z.boolean(),
     lifecycle: z.boolean(),
     dropsEmptyMetadataValues: z.boolean(),

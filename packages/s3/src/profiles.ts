@@ -30,6 +30,10 @@ export interface S3Profile {
   readonly writeIfNoneMatch: boolean;
   /** If-Match on PutObject and CompleteMultipartUpload is enforced atomically. */
   readonly writeIfMatch: boolean;
+  /** If-None-Match: * on CompleteMultipartUpload is enforced (large conditional creates). */
+  readonly multipartIfNoneMatch: boolean;
+  /** If-Match on CompleteMultipartUpload is enforced (large compare-and-swap writes). */
+  readonly multipartIfMatch: boolean;
   /**
    * If-None-Match / If-Match on CopyObject's destination are enforced. Without it a conditional
    * copy streams the bytes through the client into a conditional PutObject (still atomic).
@@ -64,6 +68,8 @@ export const S3_PROFILES: Readonly<Record<S3Provider, S3Profile>> = {
     acl: false,
     writeIfNoneMatch: true,
     writeIfMatch: true,
+    multipartIfNoneMatch: true,
+    multipartIfMatch: true,
     copyConditionalWrite: true,
     lifecycle: true,
     dropsEmptyMetadataValues: false,
@@ -81,6 +87,8 @@ export const S3_PROFILES: Readonly<Record<S3Provider, S3Profile>> = {
     // Spaces documents no conditional writes; claiming them untested would be a lie.
     writeIfNoneMatch: false,
     writeIfMatch: false,
+    multipartIfNoneMatch: false,
+    multipartIfMatch: false,
     copyConditionalWrite: false,
     lifecycle: true,
     dropsEmptyMetadataValues: false,
@@ -100,6 +108,8 @@ export const S3_PROFILES: Readonly<Record<S3Provider, S3Profile>> = {
     acl: false,
     writeIfNoneMatch: true,
     writeIfMatch: true,
+    multipartIfNoneMatch: true,
+    multipartIfMatch: true,
     copyConditionalWrite: true,
     lifecycle: true,
     // 4.48 silently drops `x-amz-meta-*` headers whose value is empty.
@@ -118,6 +128,8 @@ export const S3_PROFILES: Readonly<Record<S3Provider, S3Profile>> = {
     acl: false,
     writeIfNoneMatch: false,
     writeIfMatch: false,
+    multipartIfNoneMatch: false,
+    multipartIfMatch: false,
     copyConditionalWrite: false,
     lifecycle: false,
     dropsEmptyMetadataValues: false,

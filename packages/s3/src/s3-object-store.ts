@@ -435,6 +435,21 @@ export class S3ObjectStore implements ObjectStore {
     result: () => { sha256: string; bytes: number },
   ): Promise<ObjectInfo> {
     const { signal, onProgress } = options;
+    // Refuse before CreateMultipartUpload: a server that ignores the condition would overwrite.
+    if (options.ifMatch !== undefined && !this.profile.multipartIfMatch) {
+      throw new StorageError(
+        'Unsupported',
+        `${this.profile.provider} profile: ifMatch is only enforced below multipartThreshold (${this.config.multipartThreshold} bytes); this server ignores If-Match on CompleteMultipartUpload`,
+        ctx,
+      );
+    }
+    if (options.ifNoneMatch !== undefined && !this.profile.multipartIfNoneMatch) {
+      throw new StorageError(
+        'Unsupported',
+        `${this.profile.provider} profile: ifNoneMatch is only enforced below multipartThreshold (${this.config.multipartThreshold} bytes); this server ignores If-None-Match on CompleteMultipartUpload`,
+        ctx,
+      );
+    }
     const upload = new Upload({
       client: this.client,
       params: { ...params, Body: body },

@@ -6,11 +6,16 @@ import type { ChecksumMode, S3ProfileOverrides, S3Provider } from '../src/profil
 export const CHECKSUM_MODES: readonly ChecksumMode[] = ['WHEN_REQUIRED', 'WHEN_SUPPORTED'];
 
 /**
- * moto stands in for AWS, with two differences measured against moto 5.2.5: it honours
- * canned ACLs (new AWS buckets refuse them), and it ignores If-None-Match on CopyObject
- * (it overwrites), so conditional copies must take the streaming path there.
+ * moto stands in for AWS, with differences measured against moto 5.2.5: it honours canned
+ * ACLs (new AWS buckets refuse them); it ignores If-None-Match on CopyObject (it overwrites),
+ * so conditional copies take the streaming path; and it ignores If-Match on
+ * CompleteMultipartUpload, so large compare-and-swap writes are refused as Unsupported.
  */
-export const MOTO_OVERRIDES: S3ProfileOverrides = { acl: true, copyConditionalWrite: false };
+export const MOTO_OVERRIDES: S3ProfileOverrides = {
+  acl: true,
+  copyConditionalWrite: false,
+  multipartIfMatch: false,
+};
 
 /** The adapter configuration for a test server: its profile, endpoint and credentials. */
 export function connectionFor(
