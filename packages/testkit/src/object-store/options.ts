@@ -7,8 +7,18 @@ export interface ObjectStoreConformanceOptions {
   create(): ObjectStore | Promise<ObjectStore>;
   /** Called once, in afterAll. */
   cleanup?(store: ObjectStore): void | Promise<void>;
-  /** A manual clock the store reads (presign expiry cases need it); absent → those cases skip with reason. */
-  clock?: { advance(ms: number): void };
+  /**
+   * A manual clock the store reads (presign expiry cases need it); absent → those cases skip
+   * with reason. By default the server that verifies presigned URLs reads it too (memory,
+   * local), so expiry is tested by signing and then advancing it. A real S3 server keeps its
+   * own time: then pass `readBy: 'signer'` and `set`, and the cases sign in the past instead.
+   */
+  clock?: {
+    advance(ms: number): void;
+    set?(date: Date): void;
+    /** Who reads the clock: the store and the verifying server (default), or only the signer. */
+    readBy?: 'store-and-server' | 'signer';
+  };
   /** fetch used for presigned URLs (e.g. custom DNS for virtual-hosted buckets); default global fetch. */
   fetch?: typeof fetch;
   /** Size of the large-object case; default 64 MiB. */
