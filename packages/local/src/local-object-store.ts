@@ -199,7 +199,10 @@ export class LocalObjectStore implements ObjectStore {
         committed = true;
         return info;
       } finally {
-        if (temp !== undefined) await unlink(temp.path).catch(() => {});
+        if (temp !== undefined) {
+          await temp.settled.catch(() => {});
+          await unlink(temp.path).catch(() => {});
+        }
         // A failed write leaves no directories it created behind.
         if (!committed) await pruneEmptyDirs(root, dirOf(path));
       }
@@ -614,7 +617,11 @@ export class LocalObjectStore implements ObjectStore {
     const dir = dirOf(path);
     const sidecar = sidecarPathOf(path);
     const previous = await readSidecar(sidecar);
-    await writeSidecar(dir, sidecar, baseOf(path), mergeEntries(entry, previous), this.fsync);
+    // Both fsyncs at once (the body's started when its last byte was written).
+    await Promise.all([
+      temp.settled,
+      writeSidecar(dir, sidecar, baseOf(path), mergeEntries(entry, previous), this.fsync),
+    ]);
     if (conditions.ifNoneMatch === '*') {
       // link() refuses an existing name: an atomic create-only, also against other processes.
       await link(temp.path, path).catch((error: unknown) => {
@@ -942,7 +949,7 @@ async function copyInto(src: string, dest: string, fsync: boolean): Promise<Writ
       if (fsync) await fh.sync();
       const st = await fh.stat({ bigint: true });
       const id = identityOf(st);
-      return { path: dest, id, size: id.size, sha256: '', md5: '' };
+      return { path: dest, id, size: id.size, sha256: '', md5: '', settled: Promise.resolve() };
     } finally {
       await fh.close();
     }

@@ -25,11 +25,17 @@ export interface WrittenTemp {
   size: number;
   sha256: string;
   md5: string;
+  /**
+   * The file's fsync and close, still running: the caller overlaps it with writing the
+   * sidecar and must await it before renaming the file into place.
+   */
+  settled: Promise<void>;
 }
 
 /**
  * Streams `body` into a new file at `path` while hashing it, checks length and sha256,
- * fsyncs it (when asked) and reports its identity. On any failure the file is removed.
+ * reports its identity and starts its fsync (when asked; see `settled`). On any failure
+ * before that the file is removed.
  * @throws Integrity for a length or sha256 mismatch, Aborted when the signal fires.
  */
 export async function writeTemp(
@@ -60,10 +66,17 @@ export async function writeTemp(
       );
     }
     if (options.signal?.aborted) throw abortedError(options.signal, ctx);
-    if (fsync) await fh.sync();
+    // No write follows, so the identity (inode, size, mtime) is final before the fsync.
     const id = identityOf(await fh.stat({ bigint: true }));
-    await fh.close();
-    return { path, id, size, sha256, md5 };
+    const settled = (async () => {
+      try {
+        if (fsync) await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    })();
+    settled.catch(() => {}); // observed by the caller; this only keeps Node from calling it unhandled
+    return { path, id, size, sha256, md5, settled };
   } catch (error) {
     await fh.close().catch(() => {});
     await unlink(path).catch(() => {});
@@ -84,10 +97,11 @@ async function writeBytes(
   buf: Buffer,
   options: Pick<PutOptions, 'signal' | 'onProgress'>,
 ): Promise<{ size: number; sha256: string; md5: string }> {
-  // Hash before writing: the caller's array is read once, and what is hashed is what was given.
+  // The write runs on the libuv pool while this thread hashes: the two overlap.
+  const writing = writeAll(fh, buf);
   const sha256 = sha256Hex(buf);
   const md5 = md5Hex(buf);
-  await writeAll(fh, buf);
+  await writing;
   options.onProgress?.({ loaded: buf.length, total: buf.length });
   return { size: buf.length, sha256, md5 };
 }

@@ -1,0 +1,296 @@
+// LocalObjectStore vs raw node:fs doing the same durable work (temp file, write, fsync,
+// rename, fsync the directory; reads stream the file), and vs MemoryObjectStore, in one run.
+// Env: STOWAGE_BENCH_DIR (default: the OS temp dir) — put it on the disk you care about.
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { lstat, mkdir, mkdtemp, open, readdir, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { LocalObjectStore } from '@stowage/local';
+import { MemoryObjectStore } from '@stowage/memory';
+import {
+  best,
+  deterministicBuffer,
+  deterministicStream,
+  drain,
+  KiB,
+  MiB,
+  peakRssGrowth,
+  printTable,
+  type Row,
+  runOps,
+} from './bench-utils.ts';
+
+const SMALL = 4 * KiB;
+const SMALL_OPS = Number(process.env.STOWAGE_BENCH_SMALL_OPS ?? 2000);
+const LARGE = 8 * MiB;
+const LARGE_OPS = 16;
+const LIST_KEYS = 10_000;
+const HUGE = Number(process.env.STOWAGE_BENCH_HUGE_BYTES ?? 1024 * MiB);
+const ROUNDS = Number(process.env.STOWAGE_BENCH_ROUNDS ?? 5);
+
+const base = await mkdtemp(join(process.env.STOWAGE_BENCH_DIR ?? tmpdir(), 'stowage-bench-local-'));
+const localRoot = join(base, 'local');
+const rawRoot = join(base, 'raw');
+const local = new LocalObjectStore({ root: localRoot });
+const memory = new MemoryObjectStore();
+
+async function rawPut(key: string, body: Buffer): Promise<void> {
+  const path = join(rawRoot, key);
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true });
+  const temp = join(dir, `.tmp-${randomBytes(8).toString('hex')}`);
+  const fh = await open(temp, 'wx');
+  try {
+    await fh.writeFile(body);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(temp, path);
+  const d = await open(dir, 'r');
+  try {
+    await d.sync();
+  } finally {
+    await d.close();
+  }
+}
+
+/** Raw durable put that also computes md5 and sha256 (what the store must do for etag and sha256). */
+async function rawHashedPut(key: string, body: Buffer): Promise<void> {
+  const writing = rawPut(key, body);
+  createHash('sha256').update(body).digest('hex');
+  createHash('md5').update(body).digest('hex');
+  await writing;
+}
+
+async function rawGet(key: string): Promise<number> {
+  // Same read size as the store uses, so the comparison is about the store, not the buffer size.
+  return drain(createReadStream(join(rawRoot, key), { highWaterMark: 256 * KiB }));
+}
+
+/** A raw listing of the same tree: walk directories, lstat every file, sort the keys. */
+async function rawList(root: string): Promise<number> {
+  const keys: Array<{ key: string; size: number }> = [];
+  async function walk(dir: string, prefix: string): Promise<void> {
+    for (const e of await readdir(dir, { withFileTypes: true })) {
+      if (e.name.startsWith('.')) continue;
+      if (e.isDirectory()) await walk(join(dir, e.name), `${prefix}${e.name}/`);
+      else if (e.isFile())
+        keys.push({ key: prefix + e.name, size: Number((await lstat(join(dir, e.name))).size) });
+    }
+  }
+  await walk(root, '');
+  keys.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
+  return keys.length;
+}
+
+const smallKey = (i: number) => `small/${i % 32}/${i}.bin`;
+const largeKey = (i: number) => `large/${i % 4}/${i}.bin`;
+const small = deterministicBuffer(SMALL, 1);
+const large = deterministicBuffer(LARGE, 2);
+
+type Impl = 'local' | 'raw fs' | 'raw fs+hash' | 'memory';
+const impls: Record<Impl, { put(k: string, b: Buffer): Promise<unknown>; get?(k: string): Promise<number> }> =
+  {
+    local: { put: (k, b) => local.put(k, b), get: async (k) => drain((await local.get(k)).body) },
+    'raw fs': { put: rawPut, get: rawGet },
+    'raw fs+hash': { put: rawHashedPut },
+    memory: { put: (k, b) => memory.put(k, b), get: async (k) => drain((await memory.get(k)).body) },
+  };
+
+async function measure(
+  scenario: string,
+  unit: string,
+  perSecond: (seconds: number) => number,
+  op: (impl: Impl) => ((i: number) => Promise<unknown>) | undefined,
+  count: number,
+  concurrency: number,
+): Promise<Row> {
+  const values: Record<string, number> = {};
+  const order = (['local', 'raw fs', 'raw fs+hash', 'memory'] as const).filter(
+    (impl) => op(impl) !== undefined,
+  );
+  const seconds: Record<string, number> = {};
+  for (const impl of order) seconds[impl] = Number.POSITIVE_INFINITY;
+  for (let round = 0; round < ROUNDS; round++) {
+    // Alternate the order so neither side always runs on a warmer (or busier) machine.
+    for (const impl of round % 2 === 0 ? order : [...order].reverse()) {
+      seconds[impl] = Math.min(seconds[impl]!, await runOps(count, concurrency, op(impl)!));
+    }
+  }
+  for (const impl of order) values[impl] = perSecond(seconds[impl]!);
+  return { scenario, unit, values };
+}
+
+const rows: Row[] = [];
+console.log(`root: ${base}  (fsync on; best of ${ROUNDS} rounds; Node ${process.version})`);
+
+rows.push(
+  await measure(
+    'put 4 KiB, c=16',
+    'ops/s',
+    (s) => SMALL_OPS / s,
+    (impl) => (i) => impls[impl].put(smallKey(i), small),
+    SMALL_OPS,
+    16,
+  ),
+);
+rows.push(
+  await measure(
+    'get 4 KiB, c=16',
+    'ops/s',
+    (s) => SMALL_OPS / s,
+    (impl) => {
+      const get = impls[impl].get;
+      return get && ((i) => get(smallKey(i)));
+    },
+    SMALL_OPS,
+    16,
+  ),
+);
+rows.push(
+  await measure(
+    'put 8 MiB, c=2',
+    'MiB/s',
+    (s) => (LARGE_OPS * LARGE) / MiB / s,
+    (impl) => (i) => impls[impl].put(largeKey(i), large),
+    LARGE_OPS,
+    2,
+  ),
+);
+rows.push(
+  await measure(
+    'get 8 MiB, c=2',
+    'MiB/s',
+    (s) => (LARGE_OPS * LARGE) / MiB / s,
+    (impl) => {
+      const get = impls[impl].get;
+      return get && ((i) => get(largeKey(i)));
+    },
+    LARGE_OPS,
+    2,
+  ),
+);
+
+// Listing: 10k keys in 100 directories (written without fsync: this measures listing).
+const listRoot = join(base, 'list');
+const lister = new LocalObjectStore({ root: listRoot, fsync: false });
+const listMemory = new MemoryObjectStore();
+await runOps(LIST_KEYS, 16, async (i) => {
+  const key = `list/${String(i % 100).padStart(3, '0')}/${i}.txt`;
+  await lister.put(key, 'x');
+  await listMemory.put(key, 'x');
+});
+async function countList(store: { list(o?: object): AsyncIterable<unknown> }): Promise<number> {
+  let n = 0;
+  for await (const _ of store.list()) n++;
+  return n;
+}
+const coldSeconds = await best(ROUNDS, async () => {
+  const fresh = new LocalObjectStore({ root: listRoot, fsync: false }); // empty cache: reads every sidecar
+  const start = performance.now();
+  if ((await countList(fresh)) !== LIST_KEYS) throw new Error('local listing lost keys');
+  return (performance.now() - start) / 1000;
+});
+const warmSeconds = await best(ROUNDS, async () => {
+  const start = performance.now();
+  if ((await countList(lister)) !== LIST_KEYS) throw new Error('local listing lost keys');
+  return (performance.now() - start) / 1000;
+});
+const rawListSeconds = await best(ROUNDS, async () => {
+  const start = performance.now();
+  if ((await rawList(listRoot)) !== LIST_KEYS) throw new Error('raw listing lost keys');
+  return (performance.now() - start) / 1000;
+});
+const memoryListSeconds = await best(ROUNDS, async () => {
+  const start = performance.now();
+  await countList(listMemory);
+  return (performance.now() - start) / 1000;
+});
+rows.push({
+  scenario: 'list 10k keys (cold cache)',
+  unit: 'keys/s',
+  values: {
+    local: LIST_KEYS / coldSeconds,
+    'raw fs': LIST_KEYS / rawListSeconds,
+    memory: LIST_KEYS / memoryListSeconds,
+  },
+});
+rows.push({
+  scenario: 'list 10k keys (warm cache)',
+  unit: 'keys/s',
+  values: {
+    local: LIST_KEYS / warmSeconds,
+    'raw fs': LIST_KEYS / rawListSeconds,
+    memory: LIST_KEYS / memoryListSeconds,
+  },
+});
+
+printTable(
+  'LocalObjectStore vs raw node:fs (durable: temp, write, fsync, rename, fsync dir) vs MemoryObjectStore',
+  ['local', 'raw fs', 'raw fs+hash', 'memory'],
+  rows,
+  'local',
+  'raw fs',
+);
+for (const row of rows) {
+  const hashed = row.values['raw fs+hash'];
+  if (hashed !== undefined) {
+    console.log(
+      `  ${row.scenario}: local / (raw fs + md5 + sha256) = ${(row.values.local! / hashed).toFixed(2)}x`,
+    );
+  }
+}
+
+// Peak RSS: a 1 GiB object streamed through put, then through get into a hash.
+const hugeKey = 'huge/one-gib.bin';
+const putRun = await peakRssGrowth(async () => {
+  const start = performance.now();
+  const info = await local.put(hugeKey, deterministicStream(HUGE, 3));
+  return { info, seconds: (performance.now() - start) / 1000 };
+});
+const getRun = await peakRssGrowth(async () => {
+  const start = performance.now();
+  const hash = createHash('sha256');
+  await pipeline(
+    (await local.get(hugeKey)).body,
+    new Writable({
+      write(chunk, _enc, cb) {
+        hash.update(chunk);
+        cb();
+      },
+    }),
+  );
+  return { sha256: hash.digest('hex'), seconds: (performance.now() - start) / 1000 };
+});
+if (getRun.result.sha256 !== putRun.result.info.sha256) throw new Error('1 GiB round trip changed the bytes');
+const gib = HUGE / MiB;
+console.log(`\nStreaming ${gib} MiB through LocalObjectStore (sha256 verified end to end)`);
+console.log(
+  `  put: ${(gib / putRun.result.seconds).toFixed(0)} MiB/s, peak RSS growth ${(putRun.growth / MiB).toFixed(1)} MiB`,
+);
+console.log(
+  `  get: ${(gib / getRun.result.seconds).toFixed(0)} MiB/s, peak RSS growth ${(getRun.growth / MiB).toFixed(1)} MiB`,
+);
+
+const ratio = (name: string) => {
+  const row = rows.find((r) => r.scenario.startsWith(name))!;
+  return row.values.local! / row.values['raw fs']!;
+};
+const checks: Array<[string, boolean]> = [
+  [`get 4 KiB >= 0.9x raw (${ratio('get 4 KiB').toFixed(2)}x)`, ratio('get 4 KiB') >= 0.9],
+  [`get 8 MiB >= 0.9x raw (${ratio('get 8 MiB').toFixed(2)}x)`, ratio('get 8 MiB') >= 0.9],
+  [`put 4 KiB >= 0.9x durable raw (${ratio('put 4 KiB').toFixed(2)}x)`, ratio('put 4 KiB') >= 0.9],
+  [`put 8 MiB >= 0.9x durable raw (${ratio('put 8 MiB').toFixed(2)}x)`, ratio('put 8 MiB') >= 0.9],
+  [
+    `RSS growth < 64 MiB (put ${(putRun.growth / MiB).toFixed(1)}, get ${(getRun.growth / MiB).toFixed(1)})`,
+    Math.max(putRun.growth, getRun.growth) < 64 * MiB,
+  ],
+];
+console.log('\nTargets');
+for (const [what, ok] of checks) console.log(`  ${ok ? 'met   ' : 'MISSED'} ${what}`);
+
+await rm(base, { recursive: true, force: true });

@@ -1,0 +1,212 @@
+// S3ObjectStore vs the raw AWS SDK v3, both against the same SeaweedFS (tooling/servers), in one run.
+// Both clients are configured alike (path style, checksums WHEN_REQUIRED as the seaweedfs profile,
+// keep-alive agent with 64 sockets) so the ratio is the adapter's own overhead: key checks,
+// sha256 of in-memory bodies, metadata mapping, ObjectInfo building.
+// Env: the STOWAGE_SEAWEED_* variables of tooling/servers/env.sh; STOWAGE_BENCH_SMALL_OPS,
+// STOWAGE_BENCH_LARGE_BYTES (default 256 MiB), STOWAGE_BENCH_HUGE_BYTES (default 1 GiB).
+// Runnable on its own: node --experimental-transform-types --expose-gc --import ./register-ts-hooks.mjs s3.bench.ts
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Agent } from 'node:http';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { S3BucketAdmin, S3ObjectStore } from '@stowage/s3';
+import { s3TestTarget } from '@stowage/testkit';
+import {
+  best,
+  deterministicBuffer,
+  deterministicStream,
+  drain,
+  KiB,
+  MiB,
+  peakRssGrowth,
+  printTable,
+  type Row,
+  runOps,
+} from './bench-utils.ts';
+
+// The raw SDK exactly as @stowage/s3 resolves it (the bench package itself does not depend on it).
+const s3Dir = fileURLToPath(new URL('../../../packages/s3/', import.meta.url));
+async function sdkModule<T>(name: string): Promise<T> {
+  const dir = join(s3Dir, 'node_modules', name);
+  const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { main: string };
+  return (await import(pathToFileURL(join(dir, pkg.main)).href)) as T;
+}
+const sdk = await sdkModule<typeof import('@aws-sdk/client-s3')>('@aws-sdk/client-s3');
+const { Upload } = await sdkModule<typeof import('@aws-sdk/lib-storage')>('@aws-sdk/lib-storage');
+const { NodeHttpHandler } = await sdkModule<typeof import('@smithy/node-http-handler')>('@smithy/node-http-handler');
+
+const SMALL = 4 * KiB;
+const SMALL_OPS = Number(process.env.STOWAGE_BENCH_SMALL_OPS ?? 2000);
+const CONCURRENCY = 16;
+const LARGE = Number(process.env.STOWAGE_BENCH_LARGE_BYTES ?? 256 * MiB);
+const LIST_KEYS = 10_000;
+const HUGE = Number(process.env.STOWAGE_BENCH_HUGE_BYTES ?? 1024 * MiB);
+const ROUNDS = 3;
+const PART = 8 * MiB;
+const QUEUE = 4;
+
+const target = await s3TestTarget('seaweedfs');
+if (!target.available) {
+  console.error(`${target.reason}\nStart the servers: bash tooling/servers/start.sh seaweedfs && . tooling/servers/env.sh`);
+  process.exit(1);
+}
+const credentials = { accessKeyId: target.accessKeyId, secretAccessKey: target.secretAccessKey };
+const connection = { provider: 'seaweedfs' as const, endpoint: target.endpoint, region: target.region, credentials };
+const admin = new S3BucketAdmin(connection);
+const bucket = `bench-s3-${Date.now().toString(36)}`;
+await admin.createBucket(bucket);
+
+const store = new S3ObjectStore({ ...connection, bucket, partSize: PART, queueSize: QUEUE });
+const raw = new sdk.S3Client({
+  endpoint: target.endpoint,
+  region: target.region,
+  credentials,
+  forcePathStyle: true,
+  requestChecksumCalculation: 'WHEN_REQUIRED',
+  responseChecksumValidation: 'WHEN_REQUIRED',
+  requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets: 64 }) }),
+});
+
+const small = deterministicBuffer(SMALL, 1);
+const rows: Row[] = [];
+const columns = ['stowage', 'raw sdk'];
+
+// ---------------------------------------------------------------- 4 KiB ops, concurrency 16
+const rawPutSmall = (key: string) =>
+  raw.send(new sdk.PutObjectCommand({ Bucket: bucket, Key: key, Body: small, ContentType: 'application/octet-stream' }));
+const rawGet = async (key: string) => {
+  const out = await raw.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: key }));
+  return drain(out.Body as Readable);
+};
+
+const smallResults: Record<string, Record<string, number>> = { put: {}, get: {}, head: {} };
+for (const [op, stowage, baseline] of [
+  ['put', (i: number) => store.put(`small/s-${i}`, small), (i: number) => rawPutSmall(`small/r-${i}`)],
+  ['get', async (i: number) => drain((await store.get(`small/s-${i}`)).body), (i: number) => rawGet(`small/r-${i}`)],
+  [
+    'head',
+    (i: number) => store.head(`small/s-${i}`),
+    (i: number) => raw.send(new sdk.HeadObjectCommand({ Bucket: bucket, Key: `small/r-${i}` })),
+  ],
+] as const) {
+  // Interleaved rounds, best of each: fairest on a shared machine.
+  let s = Number.POSITIVE_INFINITY;
+  let r = Number.POSITIVE_INFINITY;
+  for (let round = 0; round < ROUNDS; round++) {
+    s = Math.min(s, await runOps(SMALL_OPS, CONCURRENCY, stowage));
+    r = Math.min(r, await runOps(SMALL_OPS, CONCURRENCY, baseline));
+  }
+  smallResults[op] = { stowage: SMALL_OPS / s, raw: SMALL_OPS / r };
+  rows.push({
+    scenario: `${op} 4 KiB x${SMALL_OPS}, concurrency ${CONCURRENCY}`,
+    unit: 'ops/s',
+    values: { stowage: SMALL_OPS / s, 'raw sdk': SMALL_OPS / r },
+  });
+}
+
+// ---------------------------------------------------------------- 256 MiB streamed put and get
+const largeMiB = LARGE / MiB;
+let sPut = Number.POSITIVE_INFINITY;
+let rPut = Number.POSITIVE_INFINITY;
+for (let round = 0; round < 2; round++) {
+  sPut = Math.min(
+    sPut,
+    await best(1, async () => {
+      const t = performance.now();
+      await store.put('large/s', deterministicStream(LARGE, 2));
+      return (performance.now() - t) / 1000;
+    }),
+  );
+  rPut = Math.min(
+    rPut,
+    await best(1, async () => {
+      const t = performance.now();
+      await new Upload({
+        client: raw,
+        params: { Bucket: bucket, Key: 'large/r', Body: deterministicStream(LARGE, 2), ContentType: 'application/octet-stream' },
+        partSize: PART,
+        queueSize: QUEUE,
+      }).done();
+      return (performance.now() - t) / 1000;
+    }),
+  );
+}
+rows.push({ scenario: `put ${largeMiB} MiB stream`, unit: 'MiB/s', values: { stowage: largeMiB / sPut, 'raw sdk': largeMiB / rPut } });
+
+let sGet = Number.POSITIVE_INFINITY;
+let rGet = Number.POSITIVE_INFINITY;
+for (let round = 0; round < 2; round++) {
+  let t = performance.now();
+  if ((await drain((await store.get('large/s')).body)) !== LARGE) throw new Error('short read');
+  sGet = Math.min(sGet, (performance.now() - t) / 1000);
+  t = performance.now();
+  if ((await rawGet('large/r')) !== LARGE) throw new Error('short read');
+  rGet = Math.min(rGet, (performance.now() - t) / 1000);
+}
+rows.push({ scenario: `get ${largeMiB} MiB stream`, unit: 'MiB/s', values: { stowage: largeMiB / sGet, 'raw sdk': largeMiB / rGet } });
+
+// ---------------------------------------------------------------- listing 10k keys
+await runOps(LIST_KEYS, 32, (i) =>
+  raw.send(new sdk.PutObjectCommand({ Bucket: bucket, Key: `list/${String(i).padStart(5, '0')}`, Body: '' })),
+);
+let sList = Number.POSITIVE_INFINITY;
+let rList = Number.POSITIVE_INFINITY;
+for (let round = 0; round < ROUNDS; round++) {
+  let t = performance.now();
+  let n = 0;
+  for await (const _ of store.list({ prefix: 'list/' })) n++;
+  if (n !== LIST_KEYS) throw new Error(`stowage listed ${n}`);
+  sList = Math.min(sList, (performance.now() - t) / 1000);
+  t = performance.now();
+  n = 0;
+  let token: string | undefined;
+  do {
+    const out = await raw.send(new sdk.ListObjectsV2Command({ Bucket: bucket, Prefix: 'list/', ContinuationToken: token }));
+    n += out.Contents?.length ?? 0;
+    token = out.IsTruncated ? out.NextContinuationToken : undefined;
+  } while (token !== undefined);
+  if (n !== LIST_KEYS) throw new Error(`raw listed ${n}`);
+  rList = Math.min(rList, (performance.now() - t) / 1000);
+}
+rows.push({
+  scenario: `list ${LIST_KEYS} keys (pages of 1000)`,
+  unit: 'keys/s',
+  values: { stowage: LIST_KEYS / sList, 'raw sdk': LIST_KEYS / rList },
+});
+
+printTable(`S3ObjectStore vs raw @aws-sdk/client-s3 on SeaweedFS ${target.endpoint}`, columns, rows, 'stowage', 'raw sdk');
+
+// ---------------------------------------------------------------- 1 GiB streamed, peak RSS
+const hugeMiB = HUGE / MiB;
+const putRun = await peakRssGrowth(async () => {
+  const t = performance.now();
+  const info = await store.put('huge/one', deterministicStream(HUGE, 3));
+  return { info, seconds: (performance.now() - t) / 1000 };
+});
+const getRun = await peakRssGrowth(async () => {
+  const t = performance.now();
+  const hash = createHash('sha256');
+  for await (const chunk of (await store.get('huge/one')).body) hash.update(chunk as Buffer);
+  return { sha256: hash.digest('hex'), seconds: (performance.now() - t) / 1000 };
+});
+if (getRun.result.sha256 !== putRun.result.info.sha256) throw new Error('1 GiB round trip changed the bytes');
+console.log(`\nStreaming ${hugeMiB} MiB through S3ObjectStore (sha256 verified end to end, parts of ${PART / MiB} MiB x${QUEUE})`);
+console.log(`  put: ${(hugeMiB / putRun.result.seconds).toFixed(0)} MiB/s, peak RSS growth ${(putRun.growth / MiB).toFixed(1)} MiB`);
+console.log(`  get: ${(hugeMiB / getRun.result.seconds).toFixed(0)} MiB/s, peak RSS growth ${(getRun.growth / MiB).toFixed(1)} MiB`);
+
+console.log('\nTargets');
+for (const row of rows) {
+  const ratio = row.values.stowage! / row.values['raw sdk']!;
+  console.log(`  ${ratio >= 0.95 ? 'met   ' : 'MISSED'} ${row.scenario} >= 0.95x raw (${ratio.toFixed(2)}x)`);
+}
+const growth = Math.max(putRun.growth, getRun.growth);
+console.log(
+  `  ${growth < 100 * MiB ? 'met   ' : 'MISSED'} RSS growth < 100 MiB (put ${(putRun.growth / MiB).toFixed(1)}, get ${(getRun.growth / MiB).toFixed(1)})`,
+);
+
+store.destroy();
+raw.destroy();
+await admin.deleteBucket(bucket, { force: true });
+admin.destroy();
