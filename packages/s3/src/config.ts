@@ -96,7 +96,7 @@ export const s3StoreSchema = s3ConnectionSchema
       .number()
       .int()
       .min(MIN_PART_SIZE)
-      .default(16 * MiB),
+      .default(8 * MiB),
     /** Part size for multipart uploads. */
     partSize: z
       .number()

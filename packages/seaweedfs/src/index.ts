@@ -1,1 +1,2 @@
+export * from './seaweed-ttl.js';
 export * from './seaweedfs-object-store.js';

@@ -30,12 +30,13 @@ import {
 const s3Dir = fileURLToPath(new URL('../../../packages/s3/', import.meta.url));
 async function sdkModule<T>(name: string): Promise<T> {
   const dir = join(s3Dir, 'node_modules', name);
-  const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { main: string };
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { main: string };
   return (await import(pathToFileURL(join(dir, pkg.main)).href)) as T;
 }
 const sdk = await sdkModule<typeof import('@aws-sdk/client-s3')>('@aws-sdk/client-s3');
 const { Upload } = await sdkModule<typeof import('@aws-sdk/lib-storage')>('@aws-sdk/lib-storage');
-const { NodeHttpHandler } = await sdkModule<typeof import('@smithy/node-http-handler')>('@smithy/node-http-handler');
+const { NodeHttpHandler } =
+  await sdkModule<typeof import('@smithy/node-http-handler')>('@smithy/node-http-handler');
 
 const SMALL = 4 * KiB;
 const SMALL_OPS = Number(process.env.STOWAGE_BENCH_SMALL_OPS ?? 2000);
@@ -49,11 +50,18 @@ const QUEUE = 4;
 
 const target = await s3TestTarget('seaweedfs');
 if (!target.available) {
-  console.error(`${target.reason}\nStart the servers: bash tooling/servers/start.sh seaweedfs && . tooling/servers/env.sh`);
+  console.error(
+    `${target.reason}\nStart the servers: bash tooling/servers/start.sh seaweedfs && . tooling/servers/env.sh`,
+  );
   process.exit(1);
 }
 const credentials = { accessKeyId: target.accessKeyId, secretAccessKey: target.secretAccessKey };
-const connection = { provider: 'seaweedfs' as const, endpoint: target.endpoint, region: target.region, credentials };
+const connection = {
+  provider: 'seaweedfs' as const,
+  endpoint: target.endpoint,
+  region: target.region,
+  credentials,
+};
 const admin = new S3BucketAdmin(connection);
 const bucket = `bench-s3-${Date.now().toString(36)}`;
 await admin.createBucket(bucket);
@@ -75,7 +83,14 @@ const columns = ['stowage', 'raw sdk'];
 
 // ---------------------------------------------------------------- 4 KiB ops, concurrency 16
 const rawPutSmall = (key: string) =>
-  raw.send(new sdk.PutObjectCommand({ Bucket: bucket, Key: key, Body: small, ContentType: 'application/octet-stream' }));
+  raw.send(
+    new sdk.PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      Body: small,
+      ContentType: 'application/octet-stream',
+    }),
+  );
 const rawGet = async (key: string) => {
   const out = await raw.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: key }));
   return drain(out.Body as Readable);
@@ -84,7 +99,11 @@ const rawGet = async (key: string) => {
 const smallResults: Record<string, Record<string, number>> = { put: {}, get: {}, head: {} };
 for (const [op, stowage, baseline] of [
   ['put', (i: number) => store.put(`small/s-${i}`, small), (i: number) => rawPutSmall(`small/r-${i}`)],
-  ['get', async (i: number) => drain((await store.get(`small/s-${i}`)).body), (i: number) => rawGet(`small/r-${i}`)],
+  [
+    'get',
+    async (i: number) => drain((await store.get(`small/s-${i}`)).body),
+    (i: number) => rawGet(`small/r-${i}`),
+  ],
   [
     'head',
     (i: number) => store.head(`small/s-${i}`),
@@ -125,7 +144,12 @@ for (let round = 0; round < 2; round++) {
       const t = performance.now();
       await new Upload({
         client: raw,
-        params: { Bucket: bucket, Key: 'large/r', Body: deterministicStream(LARGE, 2), ContentType: 'application/octet-stream' },
+        params: {
+          Bucket: bucket,
+          Key: 'large/r',
+          Body: deterministicStream(LARGE, 2),
+          ContentType: 'application/octet-stream',
+        },
         partSize: PART,
         queueSize: QUEUE,
       }).done();
@@ -133,7 +157,11 @@ for (let round = 0; round < 2; round++) {
     }),
   );
 }
-rows.push({ scenario: `put ${largeMiB} MiB stream`, unit: 'MiB/s', values: { stowage: largeMiB / sPut, 'raw sdk': largeMiB / rPut } });
+rows.push({
+  scenario: `put ${largeMiB} MiB stream`,
+  unit: 'MiB/s',
+  values: { stowage: largeMiB / sPut, 'raw sdk': largeMiB / rPut },
+});
 
 let sGet = Number.POSITIVE_INFINITY;
 let rGet = Number.POSITIVE_INFINITY;
@@ -145,11 +173,17 @@ for (let round = 0; round < 2; round++) {
   if ((await rawGet('large/r')) !== LARGE) throw new Error('short read');
   rGet = Math.min(rGet, (performance.now() - t) / 1000);
 }
-rows.push({ scenario: `get ${largeMiB} MiB stream`, unit: 'MiB/s', values: { stowage: largeMiB / sGet, 'raw sdk': largeMiB / rGet } });
+rows.push({
+  scenario: `get ${largeMiB} MiB stream`,
+  unit: 'MiB/s',
+  values: { stowage: largeMiB / sGet, 'raw sdk': largeMiB / rGet },
+});
 
 // ---------------------------------------------------------------- listing 10k keys
 await runOps(LIST_KEYS, 32, (i) =>
-  raw.send(new sdk.PutObjectCommand({ Bucket: bucket, Key: `list/${String(i).padStart(5, '0')}`, Body: '' })),
+  raw.send(
+    new sdk.PutObjectCommand({ Bucket: bucket, Key: `list/${String(i).padStart(5, '0')}`, Body: 'x' }),
+  ),
 );
 let sList = Number.POSITIVE_INFINITY;
 let rList = Number.POSITIVE_INFINITY;
@@ -163,7 +197,9 @@ for (let round = 0; round < ROUNDS; round++) {
   n = 0;
   let token: string | undefined;
   do {
-    const out = await raw.send(new sdk.ListObjectsV2Command({ Bucket: bucket, Prefix: 'list/', ContinuationToken: token }));
+    const out = await raw.send(
+      new sdk.ListObjectsV2Command({ Bucket: bucket, Prefix: 'list/', ContinuationToken: token }),
+    );
     n += out.Contents?.length ?? 0;
     token = out.IsTruncated ? out.NextContinuationToken : undefined;
   } while (token !== undefined);
@@ -176,7 +212,13 @@ rows.push({
   values: { stowage: LIST_KEYS / sList, 'raw sdk': LIST_KEYS / rList },
 });
 
-printTable(`S3ObjectStore vs raw @aws-sdk/client-s3 on SeaweedFS ${target.endpoint}`, columns, rows, 'stowage', 'raw sdk');
+printTable(
+  `S3ObjectStore vs raw @aws-sdk/client-s3 on SeaweedFS ${target.endpoint}`,
+  columns,
+  rows,
+  'stowage',
+  'raw sdk',
+);
 
 // ---------------------------------------------------------------- 1 GiB streamed, peak RSS
 const hugeMiB = HUGE / MiB;
@@ -192,9 +234,27 @@ const getRun = await peakRssGrowth(async () => {
   return { sha256: hash.digest('hex'), seconds: (performance.now() - t) / 1000 };
 });
 if (getRun.result.sha256 !== putRun.result.info.sha256) throw new Error('1 GiB round trip changed the bytes');
-console.log(`\nStreaming ${hugeMiB} MiB through S3ObjectStore (sha256 verified end to end, parts of ${PART / MiB} MiB x${QUEUE})`);
-console.log(`  put: ${(hugeMiB / putRun.result.seconds).toFixed(0)} MiB/s, peak RSS growth ${(putRun.growth / MiB).toFixed(1)} MiB`);
-console.log(`  get: ${(hugeMiB / getRun.result.seconds).toFixed(0)} MiB/s, peak RSS growth ${(getRun.growth / MiB).toFixed(1)} MiB`);
+// The same 1 GiB through lib-storage directly: the floor any multipart adapter starts from.
+const rawPutRun = await peakRssGrowth(async () => {
+  await new Upload({
+    client: raw,
+    params: { Bucket: bucket, Key: 'huge/raw', Body: deterministicStream(HUGE, 3) },
+    partSize: PART,
+    queueSize: QUEUE,
+  }).done();
+});
+console.log(
+  `\nStreaming ${hugeMiB} MiB through S3ObjectStore (sha256 verified end to end, parts of ${PART / MiB} MiB x${QUEUE})`,
+);
+console.log(
+  `  put: ${(hugeMiB / putRun.result.seconds).toFixed(0)} MiB/s, peak RSS growth ${(putRun.growth / MiB).toFixed(1)} MiB`,
+);
+console.log(
+  `  get: ${(hugeMiB / getRun.result.seconds).toFixed(0)} MiB/s, peak RSS growth ${(getRun.growth / MiB).toFixed(1)} MiB`,
+);
+console.log(
+  `  raw lib-storage Upload of the same stream: peak RSS growth ${(rawPutRun.growth / MiB).toFixed(1)} MiB`,
+);
 
 console.log('\nTargets');
 for (const row of rows) {

@@ -1,0 +1,114 @@
+import { Readable } from 'node:stream';
+import { readBytes, sha256Hex } from '@stowage/core';
+import type { S3BucketAdmin } from '@stowage/s3';
+import { describeWithServer, expectStorageError } from '@stowage/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SeaweedFsObjectStore, seaweedTtl } from '../src/index.js';
+import { dropBucket, freshBucket, storeConfig } from './support.js';
+
+describe('seaweedTtl', () => {
+  it('picks the finest unit and rounds up', () => {
+    expect(seaweedTtl(60)).toEqual({ text: '1m', seconds: 60 });
+    expect(seaweedTtl(61)).toEqual({ text: '2m', seconds: 120 });
+    expect(seaweedTtl(255 * 60)).toEqual({ text: '255m', seconds: 15_300 });
+    expect(seaweedTtl(255 * 60 + 1)).toEqual({ text: '5h', seconds: 18_000 });
+    expect(seaweedTtl(30 * 86_400)).toEqual({ text: '30d', seconds: 2_592_000 });
+  });
+  it('refuses under a minute and non-integers', () => {
+    for (const bad of [0, 59, -60, 60.5, Number.NaN]) expect(() => seaweedTtl(bad)).toThrow(/ttlSeconds/);
+  });
+});
+
+describeWithServer('seaweedfs', (target) => {
+  let admin: S3BucketAdmin;
+  let bucket: string;
+  let store: SeaweedFsObjectStore;
+  beforeAll(async () => {
+    ({ admin, bucket } = await freshBucket(target, 'ttl'));
+    store = new SeaweedFsObjectStore(storeConfig(target, bucket, { filerEndpoint: target.filerEndpoint }));
+  });
+  afterAll(async () => {
+    store?.destroy();
+    if (admin !== undefined) await dropBucket(admin, bucket);
+  });
+
+  const filerEntry = async (key: string) => {
+    const res = await fetch(`${target.filerEndpoint}/buckets/${bucket}/${key}?metadata=true`, {
+      headers: { accept: 'application/json' },
+    });
+    return res.status === 200 ? ((await res.json()) as { TtlSec: number }) : undefined;
+  };
+
+  it('stores an object the S3 API reads, with the TTL recorded by the filer', async () => {
+    const info = await store.putWithTtl('tmp/a file.txt', 'short-lived', {
+      ttlSeconds: 90,
+      contentType: 'text/plain',
+      cacheControl: 'no-store',
+    });
+    expect(info.ttlSeconds).toBe(120);
+    expect(info.sha256).toBe(sha256Hex('short-lived'));
+    expect(info.expiresAt.getTime()).toBeGreaterThan(Date.now() + 100_000);
+    expect((await readBytes(await store.get('tmp/a file.txt'))).toString()).toBe('short-lived');
+    const head = await store.head('tmp/a file.txt');
+    expect(head).toMatchObject({
+      size: 11,
+      contentType: 'text/plain',
+      cacheControl: 'no-store',
+      etag: info.etag,
+    });
+    expect((await filerEntry('tmp/a%20file.txt'))?.TtlSec).toBe(120);
+    // An ordinary put has no TTL.
+    await store.put('tmp/forever', 'x');
+    expect((await filerEntry('tmp/forever'))?.TtlSec).toBe(0);
+  });
+
+  it('streams a body, verifying sha256; a mismatch is Integrity and leaves nothing', async () => {
+    const body = Buffer.alloc(3 * 1024 * 1024, 5);
+    const ok = await store.putWithTtl(
+      'tmp/stream',
+      Readable.from([body.subarray(0, 1000), body.subarray(1000)]),
+      {
+        ttlSeconds: 60,
+        sha256: sha256Hex(body),
+      },
+    );
+    expect(ok.size).toBe(body.length);
+    await expectStorageError(
+      () =>
+        store.putWithTtl('tmp/bad-stream', Readable.from([body]), { ttlSeconds: 60, sha256: sha256Hex('x') }),
+      'Integrity',
+      { key: 'tmp/bad-stream' },
+    );
+    expect(await store.exists('tmp/bad-stream')).toBe(false);
+    await expectStorageError(
+      () => store.putWithTtl('tmp/bad-mem', 'abc', { ttlSeconds: 60, sha256: sha256Hex('x') }),
+      'Integrity',
+    );
+    expect(await store.exists('tmp/bad-mem')).toBe(false);
+  });
+
+  it('refuses bad input before any I/O', async () => {
+    await expectStorageError(() => store.putWithTtl('tmp/x', 'x', { ttlSeconds: 30 }), 'InvalidInput');
+    await expectStorageError(() => store.putWithTtl('/abs', 'x', { ttlSeconds: 60 }), 'InvalidKey');
+    const noFiler = new SeaweedFsObjectStore(storeConfig(target, bucket));
+    try {
+      await expectStorageError(() => noFiler.putWithTtl('tmp/x', 'x', { ttlSeconds: 60 }), 'Unsupported');
+    } finally {
+      noFiler.destroy();
+    }
+  });
+
+  it('the object disappears from S3 once its one-minute TTL has passed', async () => {
+    await store.putWithTtl('tmp/expiring', 'gone soon', { ttlSeconds: 60 });
+    expect(await store.exists('tmp/expiring')).toBe(true);
+    // Wait for SeaweedFS to expire it (TTL 60 s, second-granular creation time); bounded.
+    const deadline = Date.now() + 150_000;
+    let exists = true;
+    while (exists && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 3000));
+      exists = await store.exists('tmp/expiring');
+    }
+    expect(exists).toBe(false);
+    await expectStorageError(() => store.get('tmp/expiring'), 'NotFound');
+  }, 180_000);
+});
