@@ -10,3 +10,4 @@ export * from './metadata-repository/describe-metadata-repository-conformance.js
 export { expectStorageError } from './object-store/assertions.js';
 export * from './object-store/describe-object-store-conformance.js';
 export * from './servers/index.js';
+export * from './fault-proxy/index.js';

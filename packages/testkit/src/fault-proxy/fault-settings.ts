@@ -56,7 +56,8 @@ function checkBudget(name: string, budget: ByteBudget | undefined): void {
     'given for upstream and/or downstream',
     JSON.stringify(budget),
   );
-  if (budget.times !== undefined) check(isCount(budget.times) && budget.times > 0, `${name}.times`, 'a positive integer', budget.times);
+  if (budget.times !== undefined)
+    check(isCount(budget.times) && budget.times > 0, `${name}.times`, 'a positive integer', budget.times);
 }
 
 /**
@@ -78,12 +79,25 @@ export function validateFaultSettings(patch: FaultSettings): void {
   for (const name of Object.keys(patch)) check(known.has(name), name, 'a known fault', name);
   const { latencyMs, latencyPer, bandwidthBytesPerSec, refuse, blackhole, failConnections } = patch;
   if (latencyMs !== undefined) {
-    check(typeof latencyMs === 'number' && Number.isFinite(latencyMs) && latencyMs >= 0, 'latencyMs', 'a finite number >= 0', latencyMs);
+    check(
+      typeof latencyMs === 'number' && Number.isFinite(latencyMs) && latencyMs >= 0,
+      'latencyMs',
+      'a finite number >= 0',
+      latencyMs,
+    );
   }
-  if (latencyPer !== undefined) check(latencyPer === 'chunk' || latencyPer === 'connection', 'latencyPer', "'chunk' or 'connection'", latencyPer);
+  if (latencyPer !== undefined)
+    check(
+      latencyPer === 'chunk' || latencyPer === 'connection',
+      'latencyPer',
+      "'chunk' or 'connection'",
+      latencyPer,
+    );
   if (bandwidthBytesPerSec !== undefined) {
     check(
-      typeof bandwidthBytesPerSec === 'number' && Number.isFinite(bandwidthBytesPerSec) && bandwidthBytesPerSec > 0,
+      typeof bandwidthBytesPerSec === 'number' &&
+        Number.isFinite(bandwidthBytesPerSec) &&
+        bandwidthBytesPerSec > 0,
       'bandwidthBytesPerSec',
       'a finite number > 0',
       bandwidthBytesPerSec,
@@ -93,5 +107,6 @@ export function validateFaultSettings(patch: FaultSettings): void {
   checkBudget('resetAfterBytes', patch.resetAfterBytes);
   if (refuse !== undefined) check(typeof refuse === 'boolean', 'refuse', 'a boolean', refuse);
   if (blackhole !== undefined) check(typeof blackhole === 'boolean', 'blackhole', 'a boolean', blackhole);
-  if (failConnections !== undefined) check(isCount(failConnections), 'failConnections', 'a non-negative integer', failConnections);
+  if (failConnections !== undefined)
+    check(isCount(failConnections), 'failConnections', 'a non-negative integer', failConnections);
 }
