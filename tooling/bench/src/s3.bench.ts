@@ -6,11 +6,11 @@
 // STOWAGE_BENCH_LARGE_BYTES (default 256 MiB), STOWAGE_BENCH_HUGE_BYTES (default 1 GiB).
 // Runnable on its own: node --experimental-transform-types --expose-gc --import ./register-ts-hooks.mjs s3.bench.ts
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
-import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import * as sdk from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { S3BucketAdmin, S3ObjectStore } from '@stowage/s3';
 import { s3TestTarget } from '@stowage/testkit';
 import {
@@ -26,17 +26,6 @@ import {
   runOps,
 } from './bench-utils.ts';
 
-// The raw SDK exactly as @stowage/s3 resolves it (the bench package itself does not depend on it).
-const s3Dir = fileURLToPath(new URL('../../../packages/s3/', import.meta.url));
-async function sdkModule<T>(name: string): Promise<T> {
-  const dir = join(s3Dir, 'node_modules', name);
-  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { main: string };
-  return (await import(pathToFileURL(join(dir, pkg.main)).href)) as T;
-}
-const sdk = await sdkModule<typeof import('@aws-sdk/client-s3')>('@aws-sdk/client-s3');
-const { Upload } = await sdkModule<typeof import('@aws-sdk/lib-storage')>('@aws-sdk/lib-storage');
-const { NodeHttpHandler } =
-  await sdkModule<typeof import('@smithy/node-http-handler')>('@smithy/node-http-handler');
 
 const SMALL = 4 * KiB;
 const SMALL_OPS = Number(process.env.STOWAGE_BENCH_SMALL_OPS ?? 2000);
