@@ -115,6 +115,12 @@ it(`objects stay whole and self-consistent across ${KILLS} SIGKILLs of a writing
 
   // The store still works on top of the debris, and the debris stays invisible.
   const store = new LocalObjectStore({ root });
+  const before = await expectConsistent(store);
+  // Debris can be swept (temp files by age: file mtimes are wall-clock, so 0 takes them all).
+  const swept = await store.sweep({ olderThanMs: 0 });
+  expect(swept.tempFiles).toBeGreaterThan(0);
+  expect(await tempFilesUnder(root)).toBe(0);
+  expect(await expectConsistent(store)).toEqual(before);
   for (const key of KEYS) {
     await store.put(key, `after ${key}`, { metadata: { version: 'final' } });
     expect((await readBytes(await store.get(key))).toString()).toBe(`after ${key}`);

@@ -62,7 +62,7 @@ import { KeyedMutex } from './keyed-mutex.js';
 import { type WalkEntry, walkKeys } from './list-walk.js';
 import { type LocalObjectStoreOptions, type LocalSigningOptions, parseLocalOptions } from './options.js';
 import { RESERVED_PREFIX, reservedSegment, sidecarName, tempName } from './reserved-names.js';
-import { dirsExist, ensureDirs, fsyncDir, openBody, symlinkRefused } from './safe-paths.js';
+import { dirsExist, dirsReady, ensureDirs, fsyncDir, openBody, symlinkRefused } from './safe-paths.js';
 import {
   type BodyIdentity,
   findEntry,
@@ -75,6 +75,7 @@ import {
   writeSidecar,
 } from './sidecar.js';
 import { signUrl } from './signer.js';
+import { type SweepResult, sweepDebris } from './sweep.js';
 import { type WrittenTemp, writeTemp } from './write-temp.js';
 
 // Header values end up in HTTP responses of the local server: printable ASCII only.
@@ -388,6 +389,26 @@ export class LocalObjectStore implements ObjectStore {
     });
   }
 
+  /**
+   * Cleans up after crashed writers (any process): deletes temp files older than
+   * `olderThanMs` (default one hour, so writes in flight are left alone), sidecars whose body
+   * is gone, and empty directories. Objects are never touched. Safe to run at any time.
+   */
+  async sweep(options: { olderThanMs?: number } = {}): Promise<SweepResult> {
+    const ctx: Ctx = { operation: 'sweep', backend: this.name };
+    return this.run(ctx, async () => {
+      const olderThanMs = options.olderThanMs ?? 3_600_000;
+      if (!Number.isFinite(olderThanMs) || olderThanMs < 0) {
+        throw new StorageError(
+          'InvalidInput',
+          `olderThanMs must be a non-negative number; got ${olderThanMs}`,
+          ctx,
+        );
+      }
+      return sweepDebris(await this.ready(), olderThanMs, Date.now());
+    });
+  }
+
   list(options: ListOptions = {}): AsyncIterable<ListEntry> {
     return listFromPages((pageOptions) => this.page(pageOptions, 'list'), options);
   }
@@ -572,7 +593,10 @@ export class LocalObjectStore implements ObjectStore {
   ): Promise<WrittenTemp> {
     const dir = dirOf(bodyPath(root, key));
     for (let attempt = 0; ; attempt++) {
-      await ensureDirs(dirChain(root, key), ctx, (d) => keyOfPath(root, d));
+      // After a failure, take the careful path: it reports a file standing in for a folder.
+      const dirs = dirChain(root, key);
+      if (attempt === 0) await dirsReady(dirs, ctx, (d) => keyOfPath(root, d));
+      else await ensureDirs(dirs, ctx, (d) => keyOfPath(root, d));
       try {
         return await fill(`${dir}/${tempName()}`);
       } catch (error) {
@@ -616,7 +640,10 @@ export class LocalObjectStore implements ObjectStore {
     const entry: SidecarEntry = { ...fields, id: temp.id, lastModified: this.clock.now().getTime() };
     const dir = dirOf(path);
     const sidecar = sidecarPathOf(path);
-    const previous = await readSidecar(sidecar);
+    // With no body there, older entries describe nothing, unless a create-only race in
+    // another process is linking its body in right now: keep its entry then.
+    const previous =
+      current === undefined && conditions.ifNoneMatch !== '*' ? [] : await readSidecar(sidecar);
     // Both fsyncs at once (the body's started when its last byte was written).
     await Promise.all([
       temp.settled,

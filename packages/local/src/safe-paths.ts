@@ -93,6 +93,23 @@ export async function ensureDirs(
 }
 
 /**
+ * `ensureDirs`, with a fast path for the common case: when the innermost directory already
+ * exists and its real path is exactly itself, no directory on the way is a symlink.
+ */
+export async function dirsReady(
+  dirs: readonly string[],
+  ctx: Ctx,
+  keyOfDir: (dir: string) => string,
+): Promise<void> {
+  const last = dirs.at(-1);
+  if (last === undefined) return;
+  // (If it is a file instead, creating the temp file in it fails with ENOTDIR and the
+  // caller retries through ensureDirs, which reports the Conflict.)
+  if ((await realpath(last).catch(() => undefined)) === last) return;
+  await ensureDirs(dirs, ctx, keyOfDir);
+}
+
+/**
  * Whether all of `dirs` exist as real directories (no symlinks).
  * @throws PermissionDenied for a symlink.
  */
