@@ -33,8 +33,18 @@ export class LocalCdn implements Cdn {
 
   /** @throws ConfigInvalid for a malformed base URL. */
   constructor(options: LocalCdnOptions) {
-    // Reuse the store's validation of base URLs (a throwaway root keeps the schema happy).
-    const parsed = parseLocalOptions({ root: '.', publicBaseUrl: options?.baseUrl });
+    // The same rule as the store's publicBaseUrl (absolute http(s), no query or credentials).
+    let parsed: ReturnType<typeof parseLocalOptions> | undefined;
+    try {
+      parsed = parseLocalOptions({ root: '.', publicBaseUrl: options?.baseUrl });
+    } catch (cause) {
+      const detail = (cause as Error).message.replace(/^Invalid local setting "publicBaseUrl": /, '');
+      throw new StorageError('ConfigInvalid', `Invalid local-cdn setting "baseUrl": ${detail}`, {
+        backend: this.name,
+        operation: 'configure',
+        cause,
+      });
+    }
     if (parsed.publicBaseUrl === undefined) {
       throw new StorageError('ConfigInvalid', 'Invalid local-cdn setting "baseUrl": required', {
         backend: this.name,

@@ -296,7 +296,7 @@ describe('LocalCdn', () => {
       error = e;
     }
     expect(isStorageError(error, 'ConfigInvalid')).toBe(true);
-    expect((error as Error).message).toContain('"publicBaseUrl"');
+    expect((error as Error).message).toContain('local-cdn setting "baseUrl"');
   });
 });
 
