@@ -5,4 +5,6 @@ import { runExample } from './run-example.js';
 const cwd = process.env.INIT_CWD ?? process.cwd();
 const root = resolve(cwd, process.argv[2] ?? '.stowage/example');
 const report = await runExample(root, (line) => console.log(line));
-console.log(`\ndone: objects are on disk under ${report.root} (look at them; delete the folder to start over)`);
+console.log(
+  `\ndone: objects are on disk under ${report.root} (look at them; delete the folder to start over)`,
+);

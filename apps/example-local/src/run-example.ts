@@ -18,12 +18,19 @@ export interface ExampleReport {
  * The local-mode tour: objects on disk under `root`, served by the local server like a
  * bucket behind a CDN, with HMAC-signed URLs. Returns what happened so tests can check it.
  */
-export async function runExample(root: string, log: (line: string) => void = () => {}): Promise<ExampleReport> {
+export async function runExample(
+  root: string,
+  log: (line: string) => void = () => {},
+): Promise<ExampleReport> {
   const secret = 'example-secret-not-for-production';
   let store: LocalObjectStore | undefined;
   const server = await listenLocalServer({ store: () => store, secret });
   try {
-    store = new LocalObjectStore({ root, signing: { secret, baseUrl: server.url }, publicBaseUrl: server.url });
+    store = new LocalObjectStore({
+      root,
+      signing: { secret, baseUrl: server.url },
+      publicBaseUrl: server.url,
+    });
     const cdn = new LocalCdn({ baseUrl: server.url });
     log(`objects live under ${root}; served at ${server.url}`);
 
@@ -64,7 +71,11 @@ export async function runExample(root: string, log: (line: string) => void = () 
     log(`private GET   ${privateRes.status} (not public: needs a signed URL)`);
 
     const upload = await store.presignPut('uploads/hello.txt', { expiresIn: 60, contentType: 'text/plain' });
-    const putRes = await fetch(upload.url, { method: upload.method, headers: upload.headers, body: 'uploaded' });
+    const putRes = await fetch(upload.url, {
+      method: upload.method,
+      headers: upload.headers,
+      body: 'uploaded',
+    });
     await putRes.body?.cancel();
     const uploaded = await store.get('uploads/hello.txt');
     const storedAs = await readText(uploaded);

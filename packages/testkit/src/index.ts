@@ -1,3 +1,4 @@
+export * from './fault-proxy/index.js';
 export * from './faulty-object-store.js';
 export * from './helpers/collect.js';
 export * from './helpers/deterministic-stream.js';
@@ -10,4 +11,3 @@ export * from './metadata-repository/describe-metadata-repository-conformance.js
 export { expectStorageError } from './object-store/assertions.js';
 export * from './object-store/describe-object-store-conformance.js';
 export * from './servers/index.js';
-export * from './fault-proxy/index.js';
