@@ -118,6 +118,10 @@ export function classifyS3Error(error: unknown): {
 } {
   const e = (typeof error === 'object' && error !== null ? error : {}) as SdkErrorShape;
   const status = e.$metadata?.httpStatusCode;
+  // The SDK's response validation throws a plain Error ("Checksum mismatch: expected …").
+  if (e.name === 'Error' && typeof e.message === 'string' && e.message.startsWith('Checksum mismatch')) {
+    return { kind: 'Integrity', status, code: 'ChecksumMismatch' };
+  }
   const code = e.Code ?? e.name;
   const byCode = code === undefined ? undefined : S3_ERROR_TABLE[code];
   if (byCode !== undefined) return { ...byCode, status, code };

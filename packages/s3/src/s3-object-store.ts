@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import type { ReadableStream as NodeWebReadableStream } from 'node:stream/web';
 import {
   AbortMultipartUploadCommand,
@@ -531,7 +531,7 @@ export class S3ObjectStore implements ObjectStore {
         }),
         { abortSignal: options.signal },
       );
-      const body = asNodeReadable(out.Body);
+      const body = mapBodyErrors(asNodeReadable(out.Body), ctx);
       const contentRange = parseContentRange(out.ContentRange);
       if (range !== undefined && contentRange === undefined && range.start > 0) {
         body.destroy();
@@ -987,5 +987,20 @@ function mergeSorted(items: ObjectSummary[], folders: string[]): Array<ObjectSum
       j++;
     }
   }
+  return out;
+}
+
+/**
+ * The SDK's body behind a pass-through that turns its failures (a cut connection, the SDK's
+ * response-checksum mismatch) into StorageErrors, and destroys it — freeing the socket —
+ * whenever the caller destroys what we handed out.
+ */
+function mapBodyErrors(body: Readable, ctx: ErrorContext): Readable {
+  const out = new PassThrough({ highWaterMark: 64 * 1024 });
+  body.on('error', (error) => out.destroy(mapS3Error(error, ctx)));
+  out.on('close', () => {
+    if (!body.destroyed) body.destroy();
+  });
+  body.pipe(out);
   return out;
 }

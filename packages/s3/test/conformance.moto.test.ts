@@ -16,7 +16,11 @@ describeWithServer('moto', (target) => {
       largeObjectBytes: 24 * 1024 * 1024,
       async create() {
         ({ admin, bucket } = await freshBucket(target, `conf-moto-${mode}`));
-        return new S3ObjectStore(storeConfig(target, bucket, mode));
+        // moto answers a wrong CRC32 for copies of multipart objects (test/checksum-modes.test.ts
+        // demonstrates it), so responses are validated only when required; requests use `mode`.
+        return new S3ObjectStore(
+          storeConfig(target, bucket, mode, { responseChecksumValidation: 'WHEN_REQUIRED' }),
+        );
       },
       async cleanup(store) {
         (store as S3ObjectStore).destroy();
