@@ -138,6 +138,22 @@ describeWithServer('seaweedfs', (target) => {
       expect((await sha256OfStream(body)).sha256).toBe(sha(v1));
     });
 
+    it('single PutObject whose request is cut (clean FIN) mid-body: the server stores nothing of it', async () => {
+      const v1 = deterministicBytes(200 * KiB, 28);
+      await bench.direct.put('cut/put', v1);
+      const { proxy, store } = await bench.proxied({ maxAttempts: 2 });
+      proxy.set({ cutAfterBytes: { upstream: 700 * KiB } });
+      await expectRetryableFailure(
+        store.put('cut/put', deterministicBytes(2 * MiB, 29)),
+        'cut/put',
+        store.name,
+      );
+      expect(proxy.stats.cuts).toBe(2);
+      const { info, body } = await bench.direct.get('cut/put');
+      expect(info.size).toBe(v1.length);
+      expect((await sha256OfStream(body)).sha256).toBe(sha(v1));
+    });
+
     it('multipart (unknown-length stream): rejects retryable, previous version intact, no upload left behind', async () => {
       const v1 = deterministicBytes(64 * KiB, 25);
       await bench.direct.put('reset/multipart', v1);

@@ -134,6 +134,8 @@ export class FaultProxy implements AsyncDisposable {
       closed: (c) => this.connections.delete(c),
     };
     server.on('connection', (socket: Socket) => this.accept(socket));
+    // Accept failures (e.g. EMFILE) must not crash the test process; the client sees its connect fail.
+    server.on('error', () => {});
   }
 
   /**
