@@ -1,6 +1,7 @@
 // S3ObjectStore under network faults, against a real SeaweedFS with a FaultProxy as the SDK
 // endpoint. Each test gets a fresh proxy and store (no pooled sockets from earlier tests).
 import { createHash } from 'node:crypto';
+import { AbortMultipartUploadCommand, CreateMultipartUploadCommand } from '@aws-sdk/client-s3';
 import { isStorageError } from '@stowage/core';
 import {
   describeWithServer,
@@ -152,6 +153,24 @@ describeWithServer('seaweedfs', (target) => {
       const { info, body } = await bench.direct.get('cut/put');
       expect(info.size).toBe(v1.length);
       expect((await sha256OfStream(body)).sha256).toBe(sha(v1));
+    });
+
+    it('(the leftover check can see an open multipart upload on this server)', async () => {
+      const created = await bench.raw.send(
+        new CreateMultipartUploadCommand({ Bucket: bench.bucket, Key: 'reset/probe-upload' }),
+      );
+      try {
+        expect(await bench.openUploads('reset/probe-upload')).toEqual([created.UploadId]);
+      } finally {
+        await bench.raw.send(
+          new AbortMultipartUploadCommand({
+            Bucket: bench.bucket,
+            Key: 'reset/probe-upload',
+            UploadId: created.UploadId,
+          }),
+        );
+      }
+      expect(await bench.openUploads('reset/probe-upload')).toEqual([]);
     });
 
     it('multipart (unknown-length stream): rejects retryable, previous version intact, no upload left behind', async () => {
