@@ -5,9 +5,12 @@
 // Env: the STOWAGE_SEAWEED_* variables of tooling/servers/env.sh; STOWAGE_BENCH_SMALL_OPS,
 // STOWAGE_BENCH_LARGE_BYTES (default 256 MiB), STOWAGE_BENCH_HUGE_BYTES (default 1 GiB).
 // Runnable on its own: node --experimental-transform-types --expose-gc --import ./register-ts-hooks.mjs s3.bench.ts
+
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { Agent } from 'node:http';
 import type { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import * as sdk from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -26,7 +29,6 @@ import {
   runOps,
 } from './bench-utils.ts';
 
-
 const SMALL = 4 * KiB;
 const SMALL_OPS = Number(process.env.STOWAGE_BENCH_SMALL_OPS ?? 2000);
 const CONCURRENCY = 16;
@@ -34,7 +36,7 @@ const LARGE = Number(process.env.STOWAGE_BENCH_LARGE_BYTES ?? 256 * MiB);
 const LIST_KEYS = 10_000;
 const HUGE = Number(process.env.STOWAGE_BENCH_HUGE_BYTES ?? 1024 * MiB);
 const ROUNDS = 3;
-const PART = 8 * MiB;
+const PART = Number(process.env.STOWAGE_BENCH_PART_MIB ?? 8) * MiB;
 const QUEUE = 4;
 
 const target = await s3TestTarget('seaweedfs');
@@ -51,20 +53,71 @@ const connection = {
   region: target.region,
   credentials,
 };
+
+function rawClient() {
+  return new sdk.S3Client({
+    endpoint: connection.endpoint,
+    region: connection.region,
+    credentials,
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets: 64 }) }),
+  });
+}
+
+// Child mode: one 1 GiB put and get, report peak RSS growth, exit.
+const childArg = process.argv.find((a) => a.startsWith('--rss-child='));
+if (childArg !== undefined) {
+  const which = childArg.slice('--rss-child='.length);
+  const childBucket = process.argv.at(-1)!;
+  const key = `huge/${which}`;
+  const childStore = new S3ObjectStore({
+    ...connection,
+    bucket: childBucket,
+    partSize: PART,
+    queueSize: QUEUE,
+  });
+  const childRaw = rawClient();
+  const put = await peakRssGrowth(async () => {
+    const t = performance.now();
+    if (which === 'stowage') await childStore.put(key, deterministicStream(HUGE, 3));
+    else {
+      await new Upload({
+        client: childRaw,
+        params: { Bucket: childBucket, Key: key, Body: deterministicStream(HUGE, 3) },
+        partSize: PART,
+        queueSize: QUEUE,
+      }).done();
+    }
+    return (performance.now() - t) / 1000;
+  });
+  const get = await peakRssGrowth(async () => {
+    const t = performance.now();
+    const body =
+      which === 'stowage'
+        ? (await childStore.get(key)).body
+        : ((await childRaw.send(new sdk.GetObjectCommand({ Bucket: childBucket, Key: key })))
+            .Body as Readable);
+    const hash = createHash('sha256');
+    for await (const chunk of body) hash.update(chunk as Buffer);
+    hash.digest('hex');
+    return (performance.now() - t) / 1000;
+  });
+  console.log(
+    `RSS ${JSON.stringify({ put: put.growth, get: get.growth, putSeconds: put.result, getSeconds: get.result })}`,
+  );
+  childStore.destroy();
+  childRaw.destroy();
+  process.exit(0);
+}
+
 const admin = new S3BucketAdmin(connection);
 const bucket = `bench-s3-${Date.now().toString(36)}`;
 await admin.createBucket(bucket);
 
 const store = new S3ObjectStore({ ...connection, bucket, partSize: PART, queueSize: QUEUE });
-const raw = new sdk.S3Client({
-  endpoint: target.endpoint,
-  region: target.region,
-  credentials,
-  forcePathStyle: true,
-  requestChecksumCalculation: 'WHEN_REQUIRED',
-  responseChecksumValidation: 'WHEN_REQUIRED',
-  requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets: 64 }) }),
-});
+const raw = rawClient();
 
 const small = deterministicBuffer(SMALL, 1);
 const rows: Row[] = [];
@@ -210,39 +263,36 @@ printTable(
 );
 
 // ---------------------------------------------------------------- 1 GiB streamed, peak RSS
+// Each measurement runs in a fresh process (this file with --rss-child=…), so neither inherits
+// the other's grown heap.
 const hugeMiB = HUGE / MiB;
-const putRun = await peakRssGrowth(async () => {
-  const t = performance.now();
-  const info = await store.put('huge/one', deterministicStream(HUGE, 3));
-  return { info, seconds: (performance.now() - t) / 1000 };
-});
-const getRun = await peakRssGrowth(async () => {
-  const t = performance.now();
-  const hash = createHash('sha256');
-  for await (const chunk of (await store.get('huge/one')).body) hash.update(chunk as Buffer);
-  return { sha256: hash.digest('hex'), seconds: (performance.now() - t) / 1000 };
-});
-if (getRun.result.sha256 !== putRun.result.info.sha256) throw new Error('1 GiB round trip changed the bytes');
-// The same 1 GiB through lib-storage directly: the floor any multipart adapter starts from.
-const rawPutRun = await peakRssGrowth(async () => {
-  await new Upload({
-    client: raw,
-    params: { Bucket: bucket, Key: 'huge/raw', Body: deterministicStream(HUGE, 3) },
-    partSize: PART,
-    queueSize: QUEUE,
-  }).done();
-});
+function rssChild(which: string): { put: number; get: number; putSeconds: number; getSeconds: number } {
+  const child = spawnSync(
+    process.execPath,
+    [...process.execArgv, fileURLToPath(import.meta.url), `--rss-child=${which}`, bucket],
+    {
+      encoding: 'utf8',
+      env: process.env,
+    },
+  );
+  const line = child.stdout.split('\n').find((l) => l.startsWith('RSS '));
+  if (child.status !== 0 || line === undefined) throw new Error(`RSS child ${which} failed: ${child.stderr}`);
+  return JSON.parse(line.slice(4));
+}
+const mine = rssChild('stowage');
+const theirs = rssChild('raw');
+console.log(`\nStreaming ${hugeMiB} MiB (parts of ${PART / MiB} MiB x${QUEUE}), each in a fresh process`);
 console.log(
-  `\nStreaming ${hugeMiB} MiB through S3ObjectStore (sha256 verified end to end, parts of ${PART / MiB} MiB x${QUEUE})`,
+  `  stowage put: ${(hugeMiB / mine.putSeconds).toFixed(0)} MiB/s (sha256 while streaming), peak RSS growth ${(mine.put / MiB).toFixed(1)} MiB`,
 );
 console.log(
-  `  put: ${(hugeMiB / putRun.result.seconds).toFixed(0)} MiB/s, peak RSS growth ${(putRun.growth / MiB).toFixed(1)} MiB`,
+  `  stowage get: ${(hugeMiB / mine.getSeconds).toFixed(0)} MiB/s, peak RSS growth ${(mine.get / MiB).toFixed(1)} MiB`,
 );
 console.log(
-  `  get: ${(hugeMiB / getRun.result.seconds).toFixed(0)} MiB/s, peak RSS growth ${(getRun.growth / MiB).toFixed(1)} MiB`,
+  `  raw lib-storage Upload put: ${(hugeMiB / theirs.putSeconds).toFixed(0)} MiB/s, peak RSS growth ${(theirs.put / MiB).toFixed(1)} MiB`,
 );
 console.log(
-  `  raw lib-storage Upload of the same stream: peak RSS growth ${(rawPutRun.growth / MiB).toFixed(1)} MiB`,
+  `  raw GetObject get: ${(hugeMiB / theirs.getSeconds).toFixed(0)} MiB/s, peak RSS growth ${(theirs.get / MiB).toFixed(1)} MiB`,
 );
 
 console.log('\nTargets');
@@ -250,9 +300,9 @@ for (const row of rows) {
   const ratio = row.values.stowage! / row.values['raw sdk']!;
   console.log(`  ${ratio >= 0.95 ? 'met   ' : 'MISSED'} ${row.scenario} >= 0.95x raw (${ratio.toFixed(2)}x)`);
 }
-const growth = Math.max(putRun.growth, getRun.growth);
+const growth = Math.max(mine.put, mine.get);
 console.log(
-  `  ${growth < 100 * MiB ? 'met   ' : 'MISSED'} RSS growth < 100 MiB (put ${(putRun.growth / MiB).toFixed(1)}, get ${(getRun.growth / MiB).toFixed(1)})`,
+  `  ${growth < 100 * MiB ? 'met   ' : 'MISSED'} RSS growth < 100 MiB (put ${(mine.put / MiB).toFixed(1)}, get ${(mine.get / MiB).toFixed(1)})`,
 );
 
 store.destroy();
