@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   isStorageError,
   type JobState,
@@ -6,10 +9,12 @@ import {
   readText,
   StorageError,
 } from '@stowage/core';
+import { LocalObjectStore } from '@stowage/local';
 import { MemoryJobStateStore, MemoryObjectStore } from '@stowage/memory';
 import { FaultyObjectStore } from '@stowage/testkit';
 import { describe, expect, it } from 'vitest';
 import { HybridObjectStore } from './hybrid-object-store.js';
+import { Migrator } from './migrator.js';
 import { routingBucket } from './routing.js';
 import { CLEANUP_JOB_KIND } from './stale-copies.js';
 
@@ -158,6 +163,39 @@ describe('routing of writes and reads', () => {
       'l/39',
     ]);
   });
+
+  for (const direction of ['from → to', 'to → from (rollback)'] as const) {
+    it(`lists every object while a migration moves them ${direction}`, async () => {
+      // Listing the source side is slow and everything else fast, so keys move while a page
+      // is listed (listing both sides at once would miss them: gone from the source, not
+      // yet on the destination).
+      const forward = direction === 'from → to';
+      const sourceInner = new MemoryObjectStore();
+      const source = new FaultyObjectStore(sourceInner, { operations: ['listPage'], delayMs: 5 });
+      const destination = new FaultyObjectStore(new MemoryObjectStore(), { delayMs: [0, 1], seed: 4 });
+      const jobs = new MemoryJobStateStore();
+      const store = new HybridObjectStore({
+        from: forward ? source : destination,
+        to: forward ? destination : source,
+        percentage: forward ? 100 : 0,
+        jobs,
+        cleanupIntervalMs: 0,
+      });
+      const keys = Array.from({ length: 300 }, (_, i) => `mv/${String(i).padStart(3, '0')}`);
+      for (const key of keys) await sourceInner.put(key, key);
+      let done = false;
+      const migration = new Migrator({ store, jobs, concurrency: 4 }).run().finally(() => {
+        done = true;
+      });
+      let listings = 0;
+      while (!done || listings === 0) {
+        expect(await keysOf(store, { prefix: 'mv/', pageSize: 17 })).toEqual(keys);
+        listings++;
+      }
+      expect((await migration).moved).toBe(keys.length);
+      expect(listings).toBeGreaterThan(1);
+    });
+  }
 
   it('merges delimiter folders from both sides', async () => {
     const { store, fromInner, toInner } = setup(50);
@@ -371,6 +409,37 @@ describe('stale copies', () => {
     await toInner.put(key, 'x');
     await store.delete(key); // from.delete fails → stale on from
     expect(await store.listPage({ prefix: 'folder/', delimiter: '/' })).toEqual({ items: [], prefixes: [] });
+  });
+});
+
+describe('size limit', () => {
+  it('enforces the smaller side’s maxObjectSize on the other side too, reading streams lazily', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'stowage-hybrid-limit-'));
+    try {
+      const local = new LocalObjectStore({ root, fsync: false });
+      const capped = new MemoryObjectStore({ maxObjectSize: 4096 });
+      const store = new HybridObjectStore({ from: local, to: capped, percentage: 0, cleanupIntervalMs: 0 });
+      expect(store.capabilities.maxObjectSize).toBe(4096);
+      const chunks = (n: number, fail?: boolean) => {
+        let i = 0;
+        return new ReadableStream<Uint8Array>({
+          pull(controller) {
+            if (i++ < n) controller.enqueue(new Uint8Array(1024).fill(7));
+            else if (fail) controller.error(new Error('upstream failed'));
+            else controller.close();
+          },
+        });
+      };
+      expect((await caught(store.put('big', chunks(8)))).kind).toBe('PayloadTooLarge');
+      expect((await caught(store.put('big', new Uint8Array(5000)))).kind).toBe('PayloadTooLarge');
+      // A stream that fails before the backend starts reading still fails the put (no hang).
+      await expect(store.put('broken', chunks(2, true))).rejects.toThrow();
+      expect(await store.exists('broken')).toBe(false);
+      await store.put('fits', chunks(4));
+      expect((await store.head('fits')).size).toBe(4096);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
 

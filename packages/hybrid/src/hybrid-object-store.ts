@@ -36,7 +36,7 @@ import {
 } from '@stowage/core';
 import { InProcessJobStateStore } from './in-process-job-state.js';
 import { KeyedRwLock } from './keyed-lock.js';
-import { buildPage, type MergedEntry, mergeSidePages } from './merge-listing.js';
+import { buildPage, type MergedEntry, mergeSidePages, unionPages } from './merge-listing.js';
 import { assertPercentage, otherSide, routeFor, type Side } from './routing.js';
 import { limitBody } from './size-limit.js';
 import { StaleCopyIndex, type StaleReason } from './stale-copies.js';
@@ -282,6 +282,7 @@ export class HybridObjectStore implements ObjectStore {
     assertValidKey(key, ctx);
     assertPutOptions(options, ctx);
     this.assertConditionalSupport(options, ctx);
+    throwIfAborted(options.signal, ctx);
     const max = this.capabilities.maxObjectSize;
     if (max !== undefined && options.contentLength !== undefined && options.contentLength > max) {
       throw new StorageError(
@@ -394,6 +395,8 @@ export class HybridObjectStore implements ObjectStore {
    * Merges both sides in UTF-8 key order without duplicates (a key on both sides is
    * listed once, from its fresh side; a recorded stale copy is never listed). The cursor
    * is core's portable key cursor, so paging survives writes, moves and percentage changes.
+   * Costs three backend listings per page (from, to, from, in sequence) so that an object
+   * migrating during the call is still listed.
    */
   async listPage(options: ListPageOptions = {}): Promise<ListPage> {
     const ctx = { operation: 'listPage', backend: this.name };
@@ -404,11 +407,13 @@ export class HybridObjectStore implements ObjectStore {
     if (options.delimiter !== undefined) sideOptions.delimiter = options.delimiter;
     if (after !== undefined) sideOptions.startAfter = after;
     if (options.signal !== undefined) sideOptions.signal = options.signal;
-    const [fromPage, toPage] = await Promise.all([
-      this.from.listPage(sideOptions),
-      this.to.listPage(sideOptions),
-    ]);
-    const merged = mergeSidePages(fromPage, toPage);
+    // Objects only ever move by "write the new side, then delete the old one". Listing
+    // from, then to, then from again (each after the previous finished) therefore sees
+    // every object that exists throughout, whichever way it is moving.
+    const fromFirst = await this.from.listPage(sideOptions);
+    const toPage = await this.to.listPage(sideOptions);
+    const fromAgain = await this.from.listPage(sideOptions);
+    const merged = mergeSidePages(unionPages(fromFirst, fromAgain), toPage);
     const page = await buildPage(merged, limit, (entry) => this.keepListed(entry, options.signal));
     this.afterOperation();
     return page;
@@ -664,6 +669,7 @@ export class HybridObjectStore implements ObjectStore {
     const stale = this.index.staleSide(key);
     const target = this.backend(side);
     const signalOpt = conditions.signal === undefined ? {} : { signal: conditions.signal };
+    if (this.capabilities.fileFolderConflict) await this.assertNoFolderConflict(key, side, signalOpt);
     const pass: { ifNoneMatch?: '*'; ifMatch?: string } = { ifNoneMatch: undefined, ifMatch: undefined };
     if (conditions.ifNoneMatch === '*') {
       if (stale !== other && (await this.backend(other).exists(key, signalOpt))) {
@@ -709,6 +715,38 @@ export class HybridObjectStore implements ObjectStore {
     const info = await write(target, pass);
     await this.removeOtherCopy(key, side, reason);
     return info;
+  }
+
+  /**
+   * With a filesystem-like side, "a" and "a/b" cannot both exist, and the router keeps
+   * that rule across sides too (else a later migration could never bring them together).
+   * A side that enforces it itself is trusted for its own contents.
+   * @throws Conflict when an ancestor of `key` is an object, or `key` is a folder, on either side.
+   */
+  private async assertNoFolderConflict(
+    key: string,
+    routed: Side,
+    signalOpt: { signal?: AbortSignal },
+  ): Promise<void> {
+    const conflict = (message: string) =>
+      new StorageError('Conflict', message, { operation: 'put', key, backend: this.name });
+    const segments = key.split('/');
+    await Promise.all(
+      (['from', 'to'] as const).map(async (side) => {
+        const store = this.backend(side);
+        if (side === routed && store.capabilities.fileFolderConflict) return;
+        for (let i = 1; i < segments.length; i++) {
+          const ancestor = segments.slice(0, i).join('/');
+          if (this.index.staleSide(ancestor) !== side && (await store.exists(ancestor, signalOpt))) {
+            throw conflict(`${JSON.stringify(ancestor)} is an object, so it cannot also be a folder`);
+          }
+        }
+        const page = await store.listPage({ prefix: `${key}/`, limit: 10, ...signalOpt });
+        if (page.items.some((item) => this.index.staleSide(item.key) !== side)) {
+          throw conflict(`${JSON.stringify(key)} is a folder of other keys, so it cannot also be an object`);
+        }
+      }),
+    );
   }
 
   /** Steps 3 and 4 of the write protocol: `side` now holds the fresh copy. */
@@ -909,7 +947,7 @@ export class HybridObjectStore implements ObjectStore {
     }
     // Past this point the copy exists: finish verification and cleanup even if aborted,
     // so no unverified duplicate is left behind.
-    const copied = hashed.body.result();
+    const copied = hashed.result();
     const discardCopy = async (why: StorageError): Promise<never> => {
       if (stale !== dest) {
         try {

@@ -112,3 +112,33 @@ export async function buildPage(
     ? { items, prefixes, cursor: encodeKeyCursor(last) }
     : { items, prefixes };
 }
+
+/**
+ * Two listings of the same side from the same position, as one: entries of either, with
+ * the completeness bound of the shorter one (past it, one of them saw nothing).
+ */
+export function unionPages(a: ListPage, b: ListPage): ListPage {
+  const bound = [a, b]
+    .filter((page) => page.cursor !== undefined)
+    .map((page) => lastPosition(page))
+    .filter((pos): pos is string => pos !== undefined)
+    .sort(compareKeys)[0];
+  const within = (pos: string) => bound === undefined || compareKeys(pos, bound) <= 0;
+  const items = new Map<string, ObjectSummary>();
+  for (const item of [...a.items, ...b.items]) if (within(item.key)) items.set(item.key, item);
+  const prefixes = new Set<string>();
+  for (const prefix of [...a.prefixes, ...b.prefixes]) if (within(prefix)) prefixes.add(prefix);
+  const out: ListPage = {
+    items: [...items.values()].sort((x, y) => compareKeys(x.key, y.key)),
+    prefixes: [...prefixes].sort(compareKeys),
+  };
+  // The cursor only signals "more may follow"; mergeSidePages reads the bound from the last entry.
+  if (bound !== undefined) out.cursor = encodeKeyCursor(bound);
+  return out;
+}
+
+function lastPosition(page: ListPage): string | undefined {
+  const entries = mergePage(page);
+  const last = entries.at(-1);
+  return last === undefined ? undefined : positionOf(last);
+}

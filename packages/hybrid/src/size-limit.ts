@@ -1,10 +1,11 @@
-import { Transform, type TransformCallback } from 'node:stream';
+import { Readable } from 'node:stream';
 import { type Body, knownLength, StorageError, toReadable } from '@stowage/core';
 
 /**
  * Enforces the hybrid's declared `maxObjectSize` (the smaller of its two backends') on the
  * side that would accept more, so the limit a caller reads from `capabilities` holds
- * whichever side a key routes to.
+ * whichever side a key routes to. A stream is checked as it is read, and lazily: nothing
+ * is pulled from it before the backend starts reading.
  * @throws PayloadTooLarge when the body is known to exceed the limit (a stream fails as it crosses it).
  */
 export function limitBody(
@@ -19,18 +20,20 @@ export function limitBody(
     if (length > limit) throw tooLarge(length, limit, ctx);
     return body;
   }
-  let seen = 0;
-  const guard = new Transform({
-    transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
-      seen += chunk.length;
-      if (seen > limit) cb(tooLarge(seen, limit, ctx));
-      else cb(null, chunk);
-    },
-  });
-  const source = toReadable(body);
-  source.on('error', (error) => guard.destroy(error));
-  guard.on('error', () => source.destroy());
-  return source.pipe(guard);
+  async function* guarded(): AsyncGenerator<Buffer> {
+    const source = toReadable(body);
+    let seen = 0;
+    for await (const chunk of source) {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+      seen += buf.length;
+      if (seen > limit!) {
+        source.destroy();
+        throw tooLarge(seen, limit!, ctx);
+      }
+      yield buf;
+    }
+  }
+  return Readable.from(guarded(), { objectMode: false });
 }
 
 function tooLarge(

@@ -1,30 +1,42 @@
-import type { Readable } from 'node:stream';
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type Capabilities, HashingStream, type ObjectInfo, type PutOptions } from '@stowage/core';
 
 /**
  * Passes `source` through a sha256 hasher without buffering it. The returned stream is
- * the body to hand to a `put`; `done` settles when the source has been read to the end
- * (or failed), after which `result()` holds the digest of exactly the bytes read.
+ * the body to hand to a `put`; it pulls from `source` only as the put reads (so an early
+ * source error reaches the put as an error, never as a silently dead stream), and after
+ * the put has read it to the end `result()` holds the digest of exactly the bytes read.
  */
 export function hashThrough(source: Readable): {
-  body: HashingStream;
-  done: Promise<void>;
+  body: Readable;
+  result: () => { sha256: string; bytes: number };
   destroy: (error?: Error) => void;
 } {
-  const hasher = new HashingStream();
-  // The pipeline reports source errors; this keeps a late one (e.g. an abort after the
-  // copy finished) from becoming an unhandled 'error' event.
+  // A late source error (say an abort after the copy finished) must not go unhandled.
   source.on('error', () => {});
-  const done = pipeline(source, hasher);
-  // A put that fails before reading leaves the pipeline pending; callers destroy it.
-  done.catch(() => {});
+  const sha = createHash('sha256');
+  let bytes = 0;
+  let digest: string | undefined;
+  async function* hashed(): AsyncGenerator<Buffer> {
+    for await (const chunk of source) {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+      sha.update(buf);
+      bytes += buf.length;
+      yield buf;
+    }
+  }
+  const body = Readable.from(hashed(), { objectMode: false });
   return {
-    body: hasher,
-    done,
+    body,
+    result: () => {
+      digest ??= sha.digest('hex');
+      return { sha256: digest, bytes };
+    },
     destroy: (error?: Error) => {
+      body.destroy(error);
       source.destroy(error);
-      hasher.destroy(error);
     },
   };
 }
