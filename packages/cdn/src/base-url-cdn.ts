@@ -2,13 +2,13 @@ import {
   assertValidKey,
   type Cdn,
   type CdnCapabilities,
+  encodeKeyPath,
   type PurgeTarget,
   StorageError,
 } from '@stowage/core';
 import { z } from 'zod';
 import { baseUrlSchema } from './base-url.js';
 import { parseConfig } from './config-invalid.js';
-import { encodeKeyPath } from './encode-key-path.js';
 import { type FetchPublicInit, fetchPublic } from './fetch-public.js';
 
 export interface BaseUrlCdnConfig {

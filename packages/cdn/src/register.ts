@@ -1,10 +1,5 @@
-import { TOKENS } from '@stowage/core';
+import { TOKENS, type ValueContainer } from '@stowage/core';
 import { BaseUrlCdn, type BaseUrlCdnConfig } from './base-url-cdn.js';
-
-/** The part of a DI container (tsyringe's `DependencyContainer` fits) that registration needs. */
-export interface ValueContainer {
-  register(token: symbol, provider: { useValue: unknown }): unknown;
-}
 
 /**
  * Registers a `BaseUrlCdn` as `TOKENS.Cdn`.

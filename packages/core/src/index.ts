@@ -1,6 +1,7 @@
 export * from './body/read-bytes.js';
 export * from './body/to-readable.js';
 export * from './content-type/infer-content-type.js';
+export * from './di/value-container.js';
 export * from './errors/storage-error.js';
 export * from './keys/validate-key.js';
 export * from './list/cursor.js';
@@ -22,4 +23,5 @@ export * from './util/abort.js';
 export * from './util/bucket-name.js';
 export * from './util/etag.js';
 export * from './util/hash.js';
+export * from './util/key-path.js';
 export * from './util/validate-options.js';

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
   abortedError,
+  assertHeaderValues,
   assertPresignExpiry,
   assertPutOptions,
   assertRange,
@@ -81,7 +82,6 @@ type Ctx = { operation: string; key?: string; backend: string };
 /** Read bodies are handed out in chunks of this size, like a socket would. */
 const READ_CHUNK = 64 * 1024;
 // Header values end up in HTTP responses of the presign server: printable ASCII only.
-const HEADER_VALUE = /^[\u0020-\u007e]*$/;
 
 /**
  * The reference ObjectStore: objects live in a Map plus a key-sorted index, so it follows
@@ -604,27 +604,6 @@ export class MemoryObjectStore implements ObjectStore {
         ...ctx,
         cause: error,
       });
-    }
-  }
-}
-
-function assertHeaderValues(
-  values: {
-    contentType?: string | undefined;
-    cacheControl?: string | undefined;
-    contentDisposition?: string | undefined;
-  },
-  ctx: Ctx,
-): void {
-  for (const name of ['contentType', 'cacheControl', 'contentDisposition'] as const) {
-    const value = values[name];
-    if (value === undefined) continue;
-    if (typeof value !== 'string' || value === '' || !HEADER_VALUE.test(value)) {
-      throw new StorageError(
-        'InvalidInput',
-        `${name} must be non-empty printable ASCII (encode non-ASCII file names as RFC 8187 filename*=)`,
-        ctx,
-      );
     }
   }
 }

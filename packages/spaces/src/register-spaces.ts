@@ -1,5 +1,4 @@
-import type { ValueContainer } from '@stowage/cdn';
-import { TOKENS } from '@stowage/core';
+import { TOKENS, type ValueContainer } from '@stowage/core';
 import { SpacesObjectStore, type SpacesObjectStoreConfig } from './spaces-object-store.js';
 
 /**

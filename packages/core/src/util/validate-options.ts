@@ -9,6 +9,34 @@ export const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
 const METADATA_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 const PRINTABLE_ASCII = /^[\u0020-\u007e]*$/;
 
+type Ctx = { operation?: string; key?: string; backend?: string };
+
+/**
+ * Content headers travel as HTTP header values on every backend (and the local and memory
+ * servers), so they must be non-empty printable ASCII.
+ * @throws InvalidInput naming the bad option.
+ */
+export function assertHeaderValues(
+  values: {
+    contentType?: string | undefined;
+    cacheControl?: string | undefined;
+    contentDisposition?: string | undefined;
+  },
+  ctx: Ctx = {},
+): void {
+  for (const name of ['contentType', 'cacheControl', 'contentDisposition'] as const) {
+    const value = values[name];
+    if (value === undefined) continue;
+    if (typeof value !== 'string' || value === '' || !PRINTABLE_ASCII.test(value)) {
+      throw new StorageError(
+        'InvalidInput',
+        `${name} must be non-empty printable ASCII (encode non-ASCII file names as RFC 8187 filename*=)`,
+        ctx,
+      );
+    }
+  }
+}
+
 /**
  * Lower-cases and checks user metadata: names are ASCII header tokens, values printable
  * ASCII, 2 KiB in total. Returns the normalised copy.
