@@ -26,7 +26,13 @@ export function createS3Client(
       httpAgent: config.httpAgent ?? new HttpAgent(agentOptions),
       httpsAgent: config.httpsAgent ?? new HttpsAgent(agentOptions),
       connectionTimeout: config.connectionTimeout,
-      requestTimeout: config.requestTimeout,
+      // Smithy's `requestTimeout` only logs a warning unless `throwOnRequestTimeout` is set, and it
+      // counts from the request's start; our `requestTimeout` means socket inactivity, which is the
+      // handler's `socketTimeout` (it also fires while a response body stalls, destroying the body).
+      socketTimeout: config.requestTimeout,
+      ...(config.responseTimeout > 0
+        ? { requestTimeout: config.responseTimeout, throwOnRequestTimeout: true }
+        : {}),
     }),
   };
   if (config.endpoint !== undefined) clientConfig.endpoint = config.endpoint;

@@ -32,6 +32,22 @@ describe('S3 configuration', () => {
     expect(c.endpoint).toBeUndefined();
   });
 
+  it('the store name defaults to the provider (s3 for aws) and names the backend in config errors', async () => {
+    const { S3ObjectStore } = await import('./s3-object-store.js');
+    const names = (['aws', 'spaces', 'seaweedfs', 'generic'] as const).map((provider) => {
+      const store = new S3ObjectStore({ provider, bucket: 'b-1', endpoint: 'http://127.0.0.1:1' });
+      store.destroy();
+      return store.name;
+    });
+    expect(names).toEqual(['s3', 'spaces', 'seaweedfs', 'generic']);
+    const named = new S3ObjectStore({ provider: 'seaweedfs', name: 'media', bucket: 'b-1' });
+    named.destroy();
+    expect(named.name).toBe('media');
+    expect(() => new S3ObjectStore({ provider: 'seaweedfs', bucket: 'B' })).toThrow(
+      expect.objectContaining({ kind: 'ConfigInvalid', backend: 'seaweedfs' }),
+    );
+  });
+
   it('spaces derives its endpoint from the region', () => {
     const c = parseS3StoreConfig({ provider: 'spaces', region: 'fra1', bucket: 'assets' });
     expect(c.endpoint).toBe('https://fra1.digitaloceanspaces.com');

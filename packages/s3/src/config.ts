@@ -2,7 +2,13 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { bucketNameProblem, type Clock, StorageError } from '@stowage/core';
 import { z } from 'zod';
-import { type ChecksumMode, resolveProfile, type S3Profile, type S3Provider } from './profiles.js';
+import {
+  type ChecksumMode,
+  resolveProfile,
+  S3_PROFILES,
+  type S3Profile,
+  type S3Provider,
+} from './profiles.js';
 
 const MiB = 1024 * 1024;
 /** S3's smallest part (except the last). */
@@ -68,8 +74,18 @@ export const s3ConnectionSchema = z
     maxSockets: z.number().int().min(1).max(4096).default(64),
     /** Milliseconds to establish a connection (0 = no limit). */
     connectionTimeout: z.number().int().min(0).default(10_000),
-    /** Milliseconds of socket inactivity before a request fails (0 = no limit). */
+    /**
+     * Milliseconds of socket inactivity before a request fails with Timeout (0 = no limit). It
+     * also applies while a response body streams: a body that stalls this long errors with Timeout.
+     */
     requestTimeout: z.number().int().min(0).default(0),
+    /**
+     * Milliseconds from the start of a request (sending its body included) until the response
+     * headers arrive, before it fails with Timeout (0 = no limit). Unlike `requestTimeout` it
+     * also catches a server that trickles bytes; it does not bound reading a response body. For a
+     * multipart upload it applies to each part. Keep it well above the time one part takes.
+     */
+    responseTimeout: z.number().int().min(0).default(0),
     /** SDK-level retries for throttling and 5xx (1 = no retry). */
     maxAttempts: z.number().int().min(1).max(20).default(3),
     clock: clockSchema.optional(),
@@ -80,7 +96,7 @@ export const s3ConnectionSchema = z
      */
     httpAgent: z.custom<HttpAgent>((v) => v instanceof HttpAgent, 'must be an http.Agent').optional(),
     httpsAgent: z.custom<HttpsAgent>((v) => v instanceof HttpsAgent, 'must be an https.Agent').optional(),
-    /** Name used in errors and metrics (default: the provider name, e.g. "s3" for aws). */
+    /** Name used in errors and metrics (default: the provider name, "s3" for aws). */
     name: z.string().min(1).optional(),
   })
   .strict();
@@ -159,6 +175,20 @@ function resolveConnection<T extends z.output<typeof s3ConnectionSchema>>(data: 
     requestChecksumCalculation: data.requestChecksumCalculation ?? profileData.requestChecksumCalculation,
     responseChecksumValidation: data.responseChecksumValidation ?? profileData.responseChecksumValidation,
   };
+}
+
+/** The default store name: the provider's (`seaweedfs`, `spaces`, `generic`), but `s3` for AWS. */
+export function defaultStoreName(provider: unknown): string {
+  return typeof provider === 'string' && provider !== 'aws' && provider in S3_PROFILES ? provider : 's3';
+}
+
+/** The name errors should carry, from raw (unvalidated) configuration. */
+export function backendNameOf(input: unknown): string {
+  const raw = (typeof input === 'object' && input !== null ? input : {}) as {
+    name?: unknown;
+    provider?: unknown;
+  };
+  return typeof raw.name === 'string' && raw.name !== '' ? raw.name : defaultStoreName(raw.provider);
 }
 
 /** @throws ConfigInvalid naming the bad setting. */

@@ -67,6 +67,22 @@ describe('S3 error table', () => {
     expect(classifyS3Error(Object.assign(new Error('t'), { code: 'ETIMEDOUT' })).kind).toBe('Timeout');
   });
 
+  it("smithy's TimeoutError for a reset or broken pipe is Unavailable; its ETIMEDOUT stays Timeout", () => {
+    // NodeHttpHandler renames these request errors to TimeoutError and keeps the Node code.
+    const renamed = (code: string, message: string) =>
+      Object.assign(new Error(message), { name: 'TimeoutError', code });
+    const reset = mapS3Error(renamed('ECONNRESET', 'socket hang up'), ctx);
+    expect(reset).toMatchObject({ kind: 'Unavailable', retryable: true });
+    expect(reset.message).toContain('ECONNRESET');
+    expect(classifyS3Error(renamed('EPIPE', 'write EPIPE')).kind).toBe('Unavailable');
+    expect(classifyS3Error(renamed('ETIMEDOUT', 'connect ETIMEDOUT')).kind).toBe('Timeout');
+    // The socket-inactivity timeout has no code: a slow server.
+    expect(classifyS3Error(Object.assign(new Error('idle'), { name: 'TimeoutError' })).kind).toBe('Timeout');
+    // A server's own error code still wins over a network code.
+    const server = Object.assign(sdkError('SlowDown', 503), { code: 'ECONNRESET' });
+    expect(classifyS3Error(server).kind).toBe('RateLimited');
+  });
+
   it("the SDK's AbortError is Aborted and not retryable", () => {
     const abort = Object.assign(new Error('Request aborted'), { name: 'AbortError' });
     const mapped = mapS3Error(abort, ctx);

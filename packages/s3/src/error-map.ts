@@ -122,11 +122,16 @@ export function classifyS3Error(error: unknown): {
   if (e.name === 'Error' && typeof e.message === 'string' && e.message.startsWith('Checksum mismatch')) {
     return { kind: 'Integrity', status, code: 'ChecksumMismatch' };
   }
+  const netCode = typeof e.code === 'string' ? e.code : undefined;
+  const byNet = netCode === undefined ? undefined : NETWORK_ERROR_TABLE[netCode];
+  // Smithy's handler renames ECONNRESET / EPIPE / ETIMEDOUT request errors to `TimeoutError`
+  // (keeping `code`): a reset or closed connection is a dead peer, not a slow one.
+  if (e.name === 'TimeoutError' && e.Code === undefined && byNet !== undefined) {
+    return { ...byNet, status, code: netCode };
+  }
   const code = e.Code ?? e.name;
   const byCode = code === undefined ? undefined : S3_ERROR_TABLE[code];
   if (byCode !== undefined) return { ...byCode, status, code };
-  const netCode = typeof e.code === 'string' ? e.code : undefined;
-  const byNet = netCode === undefined ? undefined : NETWORK_ERROR_TABLE[netCode];
   if (byNet !== undefined) return { ...byNet, status, code: netCode };
   if (status !== undefined && status > 0) return { kind: kindFromHttpStatus(status), status, code };
   return { kind: 'Unexpected', status, code };

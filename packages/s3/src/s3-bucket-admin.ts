@@ -27,7 +27,13 @@ import {
   StorageError,
 } from '@stowage/core';
 import { createS3Client } from './client.js';
-import { parseS3ConnectionConfig, type ResolvedS3Connection, type S3ConnectionConfig } from './config.js';
+import {
+  backendNameOf,
+  defaultStoreName,
+  parseS3ConnectionConfig,
+  type ResolvedS3Connection,
+  type S3ConnectionConfig,
+} from './config.js';
 import { type ErrorContext, mapS3Error, s3ErrorCode } from './error-map.js';
 
 const DEFAULT_BUCKET_PAGE = 1000;
@@ -44,9 +50,8 @@ export class S3BucketAdmin implements BucketAdmin {
 
   /** @throws ConfigInvalid naming the bad setting. */
   constructor(config: S3ConnectionConfig) {
-    const backend = typeof config?.name === 'string' ? config.name : 's3';
-    this.config = parseS3ConnectionConfig(config, backend);
-    this.name = this.config.name ?? 's3';
+    this.config = parseS3ConnectionConfig(config, backendNameOf(config));
+    this.name = this.config.name ?? defaultStoreName(this.config.provider);
     this.supportsLifecycle = this.config.profileData.lifecycle;
     this.client = createS3Client(this.config);
   }

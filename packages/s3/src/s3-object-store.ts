@@ -59,7 +59,13 @@ import {
   toReadable,
 } from '@stowage/core';
 import { createS3Client } from './client.js';
-import { parseS3StoreConfig, type ResolvedS3StoreConfig, type S3StoreConfig } from './config.js';
+import {
+  backendNameOf,
+  defaultStoreName,
+  parseS3StoreConfig,
+  type ResolvedS3StoreConfig,
+  type S3StoreConfig,
+} from './config.js';
 import { type ErrorContext, mapS3Error, rekind, s3ErrorCode } from './error-map.js';
 import { encodeMetadata, objectInfoFromHeaders, userMetadata } from './object-metadata.js';
 import type { S3Profile } from './profiles.js';
@@ -102,9 +108,8 @@ export class S3ObjectStore implements ObjectStore {
 
   /** @throws ConfigInvalid naming the bad setting. */
   constructor(config: S3StoreConfig) {
-    const backend = typeof config?.name === 'string' ? config.name : 's3';
-    this.config = parseS3StoreConfig(config, backend);
-    this.name = this.config.name ?? 's3';
+    this.config = parseS3StoreConfig(config, backendNameOf(config));
+    this.name = this.config.name ?? defaultStoreName(this.config.provider);
     this.bucket = this.config.bucket;
     this.profile = this.config.profileData;
     this.clock = this.config.clock ?? new SystemClock();

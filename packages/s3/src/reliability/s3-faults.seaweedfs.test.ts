@@ -280,6 +280,31 @@ describeWithServer('seaweedfs', (target) => {
     });
   });
 
+  describe('a server that trickles (bytes keep flowing, so the socket is never idle)', () => {
+    const GUARD_MS = 8_000;
+
+    it('responseTimeout ends a put that takes too long as Timeout; the previous version is intact', async () => {
+      const v1 = deterministicBytes(10 * KiB, 61);
+      await bench.direct.put('trickle/put', v1);
+      const { proxy, store } = await bench.proxied({
+        requestTimeout: 5_000,
+        responseTimeout: 400,
+        maxAttempts: 1,
+      });
+      proxy.set({ bandwidthBytesPerSec: 256 * KiB });
+      const error = await unlessHung(
+        failureOf(store.put('trickle/put', deterministicBytes(2 * MiB, 62))),
+        GUARD_MS,
+        'responseTimeout: 400 did not end a trickling put',
+      );
+      expect(describeError(error)).toMatchObject({ name: 'StorageError', kind: 'Timeout', retryable: true });
+      expect(error).toMatchObject({ operation: 'put', key: 'trickle/put', backend: store.name });
+      proxy.set({ bandwidthBytesPerSec: undefined });
+      const { body } = await bench.direct.get('trickle/put');
+      expect((await sha256OfStream(body)).sha256).toBe(sha(v1));
+    });
+  });
+
   describe('refused and reset connections are Unavailable (retryable), not Timeout', () => {
     it('refuse: head, get and put reject with Unavailable after the SDK retries', async () => {
       const { proxy, store } = await bench.proxied({ maxAttempts: 2 });
