@@ -735,13 +735,15 @@ export class HybridObjectStore implements ObjectStore {
       (['from', 'to'] as const).map(async (side) => {
         const store = this.backend(side);
         if (side === routed && store.capabilities.fileFolderConflict) return;
-        for (let i = 1; i < segments.length; i++) {
-          const ancestor = segments.slice(0, i).join('/');
-          if (this.index.staleSide(ancestor) !== side && (await store.exists(ancestor, signalOpt))) {
-            throw conflict(`${JSON.stringify(ancestor)} is an object, so it cannot also be a folder`);
-          }
+        const ancestors = segments.slice(1).map((_, i) => segments.slice(0, i + 1).join('/'));
+        const [present, page] = await Promise.all([
+          Promise.all(ancestors.map((ancestor) => store.exists(ancestor, signalOpt))),
+          store.listPage({ prefix: `${key}/`, limit: 10, ...signalOpt }),
+        ]);
+        const clash = ancestors.find((ancestor, i) => present[i] && this.index.staleSide(ancestor) !== side);
+        if (clash !== undefined) {
+          throw conflict(`${JSON.stringify(clash)} is an object, so it cannot also be a folder`);
         }
-        const page = await store.listPage({ prefix: `${key}/`, limit: 10, ...signalOpt });
         if (page.items.some((item) => this.index.staleSide(item.key) !== side)) {
           throw conflict(`${JSON.stringify(key)} is a folder of other keys, so it cannot also be an object`);
         }
@@ -907,11 +909,7 @@ export class HybridObjectStore implements ObjectStore {
       await this.index.clear(key);
       return { status: 'cleaned', side: src };
     }
-    let sourceInfo: ObjectInfo;
-    try {
-      sourceInfo = await srcStore.head(key, signalOpt);
-    } catch (error) {
-      if (!isStorageError(error, 'NotFound')) throw error;
+    const missing = async (): Promise<RelocateOutcome> => {
       if (stale === dest) {
         // Deleted key whose routed side still holds a stale copy: remove it.
         if (options.dryRun) return { status: 'cleaned', side: dest };
@@ -920,14 +918,37 @@ export class HybridObjectStore implements ObjectStore {
         return { status: 'cleaned', side: dest };
       }
       return { status: 'in-place', side: (await destStore.exists(key, signalOpt)) ? dest : undefined };
+    };
+    if (options.dryRun) {
+      try {
+        const info = await srcStore.head(key, signalOpt);
+        return { status: 'would-move', from: src, to: dest, bytes: info.size };
+      } catch (error) {
+        if (isStorageError(error, 'NotFound')) return missing();
+        throw error;
+      }
     }
-    if (options.dryRun) return { status: 'would-move', from: src, to: dest, bytes: sourceInfo.size };
-
+    let got: GetResult;
+    try {
+      got = await srcStore.get(key, signalOpt);
+    } catch (error) {
+      if (isStorageError(error, 'NotFound')) return missing();
+      throw error;
+    }
     const useIfNoneMatch = stale !== dest && destStore.capabilities.writeIfNoneMatch;
-    if (stale !== dest && !useIfNoneMatch && (await destStore.exists(key, signalOpt))) {
-      return this.resolveDuplicate(key, src, dest);
+    if (stale !== dest && !useIfNoneMatch) {
+      let occupied: boolean;
+      try {
+        occupied = await destStore.exists(key, signalOpt);
+      } catch (error) {
+        got.body.destroy();
+        throw error;
+      }
+      if (occupied) {
+        got.body.destroy();
+        return this.resolveDuplicate(key, src, dest);
+      }
     }
-    const got = await srcStore.get(key, signalOpt);
     const hashed = hashThrough(got.body);
     const putOptions: PutOptions = {
       ...preservedPutOptions(got.info, destStore.capabilities),
@@ -964,7 +985,14 @@ export class HybridObjectStore implements ObjectStore {
         new StorageError('Integrity', `Read ${copied.bytes} bytes of a ${got.info.size}-byte source`, ctx),
       );
     }
-    const check = await hashStream((await destStore.get(key)).body);
+    // The verifying re-read and the source's etag re-check are independent: run them together.
+    const [check, now] = await Promise.all([
+      destStore.get(key).then((reread) => hashStream(reread.body)),
+      srcStore.head(key).catch((error: unknown) => {
+        if (isStorageError(error, 'NotFound')) return undefined;
+        throw error;
+      }),
+    ]);
     if (check.sha256 !== copied.sha256 || check.bytes !== copied.bytes) {
       return discardCopy(
         new StorageError(
@@ -974,10 +1002,6 @@ export class HybridObjectStore implements ObjectStore {
         ),
       );
     }
-    const now = await srcStore.head(key).catch((error: unknown) => {
-      if (isStorageError(error, 'NotFound')) return undefined;
-      throw error;
-    });
     if (now === undefined || !etagsMatch(now.etag, got.info.etag)) {
       return discardCopy(
         new StorageError('Conflict', 'The source changed during migration; it was kept', ctx),
