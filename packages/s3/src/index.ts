@@ -6,3 +6,4 @@ export * from './profiles.js';
 export * from './s3-bucket-admin.js';
 export * from './s3-object-store.js';
 export * from './urls.js';
+export * from './verifying-stream.js';

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import type { ReadableStream as NodeWebReadableStream } from 'node:stream/web';
 import {
   assertValidKey,
@@ -16,7 +15,7 @@ import {
   toBuffer,
   toReadable,
 } from '@stowage/core';
-import { encodeKeyPath, mapS3Error, S3ObjectStore, type S3StoreConfig } from '@stowage/s3';
+import { encodeKeyPath, mapS3Error, S3ObjectStore, type S3StoreConfig, VerifyingStream } from '@stowage/s3';
 import { z } from 'zod';
 import { seaweedTtl } from './seaweed-ttl.js';
 
@@ -131,37 +130,50 @@ export class SeaweedFsObjectStore extends S3ObjectStore {
       let sha256: string;
       let requestBody: Buffer | NodeWebReadableStream<Uint8Array>;
       let verify: () => void = () => {};
+      let verifying: VerifyingStream | undefined;
       if (isInMemoryBody(body)) {
         const bytes = toBuffer(body);
         sha256 = sha256Hex(bytes);
         checkBody(bytes.length, sha256, options, ctx);
         requestBody = bytes;
       } else {
-        // Hash while streaming; a mismatch found at the end deletes what the filer stored.
-        const hash = createHash('sha256');
-        let bytes = 0;
-        const source = toReadable(body);
-        const counted = source.map((chunk: Buffer | string) => {
-          const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-          hash.update(buf);
-          bytes += buf.length;
-          return buf;
+        // Verified as it streams: a mismatch errors the request body instead of ending it, so the
+        // filer never completes the write and an existing object under `key` stays as it was.
+        verifying = new VerifyingStream({
+          sha256: options.sha256,
+          contentLength: options.contentLength,
+          context: ctx,
         });
-        requestBody = Readable.toWeb(counted) as NodeWebReadableStream<Uint8Array>;
+        pipeline(toReadable(body), verifying, () => {
+          // Errors surface through the request body (and `verifying.errored`).
+        });
+        requestBody = Readable.toWeb(verifying) as NodeWebReadableStream<Uint8Array>;
         sha256 = '';
         verify = () => {
-          sha256 = hash.digest('hex');
-          checkBody(bytes, sha256, options, ctx);
+          const result = verifying?.result();
+          if (result === undefined) {
+            throw new StorageError('Unexpected', 'The filer answered before the body ended', ctx);
+          }
+          sha256 = result.sha256;
         };
       }
-      const res = await fetch(url, {
-        method: 'PUT',
-        headers,
-        body: requestBody as unknown as RequestInit['body'],
-        signal: options.signal,
-        ...(requestBody instanceof Buffer ? {} : { duplex: 'half' }),
-      } as RequestInit);
-      const text = await res.text();
+      let res: Response;
+      let text: string;
+      try {
+        res = await fetch(url, {
+          method: 'PUT',
+          headers,
+          body: requestBody as unknown as RequestInit['body'],
+          signal: options.signal,
+          ...(requestBody instanceof Buffer ? {} : { duplex: 'half' }),
+        } as RequestInit);
+        text = await res.text();
+      } catch (error) {
+        // fetch reports a failed body as "fetch failed"; the body's own error says what happened.
+        const bodyError = verifying?.errored;
+        if (bodyError !== undefined && bodyError !== null && !options.signal?.aborted) throw bodyError;
+        throw error;
+      }
       if (res.status >= 300) {
         throw new StorageError(
           res.status >= 500 ? 'Unavailable' : 'Unexpected',
@@ -172,12 +184,7 @@ export class SeaweedFsObjectStore extends S3ObjectStore {
           },
         );
       }
-      try {
-        verify();
-      } catch (error) {
-        await this.delete(key).catch(() => undefined);
-        throw error;
-      }
+      verify();
       const info = await this.head(key);
       return {
         ...info,

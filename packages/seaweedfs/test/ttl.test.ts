@@ -87,6 +87,52 @@ describeWithServer('seaweedfs', (target) => {
     expect(await store.exists('tmp/bad-mem')).toBe(false);
   });
 
+  it('a streamed body that fails verification never replaces the object already there', async () => {
+    // Verified as it streams: a mismatch fails the request body before it ends, so the filer
+    // never completes the write (a store-then-delete would lose the old object).
+    const old = Buffer.from('the old object');
+    const body = Buffer.alloc(3 * 1024 * 1024, 9);
+    const wrong: Array<[string, Record<string, unknown>]> = [
+      ['sha256', { sha256: sha256Hex('x') }],
+      ['too-long', { contentLength: body.length - 1 }],
+      ['too-short', { contentLength: body.length + 1 }],
+    ];
+    for (const [label, options] of wrong) {
+      const key = `tmp/keep-${label}`;
+      await store.put(key, old);
+      await expectStorageError(
+        () =>
+          store.putWithTtl(key, Readable.from([body.subarray(0, 1000), body.subarray(1000)]), {
+            ttlSeconds: 60,
+            ...options,
+          }),
+        'Integrity',
+        { key, operation: 'putWithTtl' },
+      );
+      expect((await readBytes(await store.get(key))).equals(old), label).toBe(true);
+      expect((await filerEntry(key))?.TtlSec, label).toBe(0);
+    }
+  });
+
+  it('a streamed body that errors fails putWithTtl and keeps the object already there', async () => {
+    await store.put('tmp/keep-broken', 'old');
+    let sent = 0;
+    const body = new Readable({
+      read() {
+        sent += 1;
+        if (sent > 4) this.destroy(new Error('disk read failed'));
+        else this.push(Buffer.alloc(256 * 1024, 1));
+      },
+    });
+    const error = await store.putWithTtl('tmp/keep-broken', body, { ttlSeconds: 60 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ name: 'StorageError', key: 'tmp/keep-broken' });
+    expect(String((error as Error).message)).toMatch(/disk read failed/);
+    expect((await readBytes(await store.get('tmp/keep-broken'))).toString()).toBe('old');
+  });
+
   it('refuses bad input before any I/O', async () => {
     await expectStorageError(() => store.putWithTtl('tmp/x', 'x', { ttlSeconds: 30 }), 'InvalidInput');
     await expectStorageError(() => store.putWithTtl('/abs', 'x', { ttlSeconds: 60 }), 'InvalidKey');
