@@ -5,3 +5,4 @@ export * from './memory-metadata-repository.js';
 export * from './memory-object-store.js';
 export * from './memory-presign-server.js';
 export * from './presign-signature.js';
+export * from './register-memory.js';
