@@ -3,6 +3,7 @@ export * from './faulty-object-store.js';
 export * from './helpers/collect.js';
 export * from './helpers/deterministic-stream.js';
 export * from './helpers/map-limit.js';
+export * from './helpers/offset-clock.js';
 export * from './helpers/prng.js';
 export * from './helpers/random-prefix.js';
 export * from './helpers/sha256-of-stream.js';
