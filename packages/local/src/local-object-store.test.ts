@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -8,7 +9,6 @@ import {
   type ListPageOptions,
   md5Hex,
   type ObjectStore,
-  quoteEtag,
   readBytes,
   sha256Hex,
 } from '@stowage/core';
@@ -27,6 +27,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(base, { recursive: true, force: true });
 });
+
+/** The local store's etag: the quoted first 128 bits of the sha256. */
+function sha256Etag(body: string): string {
+  return `"${sha256Hex(body).slice(0, 32)}"`;
+}
 
 function freshRoot(): string {
   return join(base, `root-${n++}`);
@@ -101,7 +106,7 @@ describe('layout on disk', () => {
     const sidecar = JSON.parse(await readFile(join(root, 'photos/2024', sidecars[0]!), 'utf8'));
     expect(sidecar.name).toBe('cat 🐱.jpg');
     expect(sidecar.entries[0]).toMatchObject({
-      etag: quoteEtag(md5Hex('meow')),
+      etag: sha256Etag('meow'),
       sha256: sha256Hex('meow'),
       metadata: { owner: 'ann' },
       visibility: 'private',
@@ -142,15 +147,15 @@ describe('sidecars that do not match their body are ignored', () => {
       expect(info.metadata).toEqual({});
       expect(info.visibility).toBe('private');
       expect(info.contentType).toBe('application/json; charset=utf-8');
-      expect(info.etag).toBe(quoteEtag(md5Hex('{"a":2}')));
+      expect(info.etag).toBe(sha256Etag('{"a":2}'));
       expect(info.sha256).toBe(sha256Hex('{"a":2}'));
       expect((await readBytes(await s.get('doc.json'))).toString()).toBe('{"a":2}');
     }
     const page = await store.listPage({});
-    expect(page.items[0]?.etag).toBe(quoteEtag(md5Hex('{"a":2}')));
+    expect(page.items[0]?.etag).toBe(sha256Etag('{"a":2}'));
   });
 
-  it('a file dropped in by hand is an object: listed, typed by extension, md5 etag', async () => {
+  it('a file dropped in by hand is an object: listed, typed by extension, sha256 etag', async () => {
     const root = freshRoot();
     const store = new LocalObjectStore({ root });
     await mkdir(join(root, 'notes'), { recursive: true });
@@ -158,7 +163,7 @@ describe('sidecars that do not match their body are ignored', () => {
     const info = await store.head('notes/todo.md');
     expect(info).toMatchObject({
       size: 6,
-      etag: quoteEtag(md5Hex('# todo')),
+      etag: sha256Etag('# todo'),
       visibility: 'private',
       metadata: {},
     });
@@ -182,7 +187,126 @@ describe('sidecars that do not match their body are ignored', () => {
     await writeFile(join(root, sidecar), '{ not json');
     const info = await new LocalObjectStore({ root }).head('c.bin');
     expect(info.metadata).toEqual({});
-    expect(info.etag).toBe(quoteEtag(md5Hex('abc')));
+    expect(info.etag).toBe(sha256Etag('abc'));
+  });
+});
+
+/** Names of the sidecars in `dir`. */
+async function sidecarsIn(dir: string): Promise<string[]> {
+  return (await readdir(dir)).filter((x) => x.startsWith('.stowage-meta-'));
+}
+
+describe('sidecars are written only where they carry something', () => {
+  it('a small object with nothing but defaults has none, and reads back identically in a fresh store', async () => {
+    const root = freshRoot();
+    const store = new LocalObjectStore({ root });
+    const put = await store.put('plain/a.txt', 'hello');
+    expect(put).toMatchObject({
+      etag: sha256Etag('hello'),
+      sha256: sha256Hex('hello'),
+      visibility: 'private',
+    });
+    expect(put.contentType).toContain('text/plain');
+    expect(await sidecarsIn(join(root, 'plain'))).toEqual([]);
+    // lastModified is the file's mtime, so it too survives without a sidecar.
+    const mtimeMs = Number((await stat(join(root, 'plain/a.txt'), { bigint: true })).mtimeNs / 1_000_000n);
+    expect(put.lastModified.getTime()).toBe(mtimeMs);
+    const fresh = new LocalObjectStore({ root });
+    expect(await fresh.head('plain/a.txt')).toEqual(put);
+    const page = await fresh.listPage({});
+    expect(page.items).toEqual([
+      { key: 'plain/a.txt', size: 5, etag: put.etag, lastModified: put.lastModified },
+    ]);
+  });
+
+  it('replacing an object that had metadata with a plain one removes the stale sidecar', async () => {
+    const root = freshRoot();
+    const store = new LocalObjectStore({ root });
+    await store.put('k.txt', 'one', { metadata: { v: '1' }, visibility: 'public', cacheControl: 'no-store' });
+    expect(await sidecarsIn(root)).toHaveLength(1);
+    const plain = await store.put('k.txt', 'two');
+    expect(await sidecarsIn(root)).toEqual([]);
+    for (const s of [store, new LocalObjectStore({ root })]) {
+      const info = await s.head('k.txt');
+      expect(info).toEqual(plain);
+      expect(info).toMatchObject({ metadata: {}, visibility: 'private', etag: sha256Etag('two') });
+      expect(info.cacheControl).toBeUndefined();
+    }
+    // And back: metadata again gets a (durable) sidecar.
+    await store.put('k.txt', 'three', { metadata: { v: '3' } });
+    expect((await new LocalObjectStore({ root }).head('k.txt')).metadata).toEqual({ v: '3' });
+  });
+
+  it('a bigger plain object caches its hash in a sidecar, which is not needed for correctness', async () => {
+    const root = freshRoot();
+    const store = new LocalObjectStore({ root });
+    const big = Buffer.alloc(200 * 1024, 7);
+    const put = await store.put('big.bin', big);
+    const [name] = await sidecarsIn(root);
+    const sidecar = JSON.parse(await readFile(join(root, name!), 'utf8'));
+    expect(sidecar).toMatchObject({ v: 2, name: 'big.bin', entries: [{ sha256: sha256Hex(big) }] });
+    expect(await new LocalObjectStore({ root }).head('big.bin')).toEqual(put);
+    await unlink(join(root, name!));
+    expect(await new LocalObjectStore({ root }).head('big.bin')).toEqual(put);
+  });
+
+  it('with a clock other than the system clock every object has a sidecar (lastModified comes from it)', async () => {
+    const root = freshRoot();
+    const clock = new ManualClock(new Date('2025-01-01T00:00:00Z'));
+    const put = await new LocalObjectStore({ root, clock }).put('c.txt', 'x');
+    expect(put.lastModified).toEqual(clock.now());
+    expect(await sidecarsIn(root)).toHaveLength(1);
+    expect(await new LocalObjectStore({ root, clock }).head('c.txt')).toEqual(put);
+  });
+
+  it('format 1 sidecars (md5 etags) keep their metadata, with the etag recomputed from the sha256', async () => {
+    const root = freshRoot();
+    const store = new LocalObjectStore({ root });
+    const put = await store.put('old.txt', 'legacy', { metadata: { m: '1' }, visibility: 'public' });
+    const [name] = await sidecarsIn(root);
+    const v2 = JSON.parse(await readFile(join(root, name!), 'utf8'));
+    const entry = v2.entries[0];
+    const v1 = { v: 1, name: 'old.txt', entries: [{ ...entry, etag: `"${md5Hex('legacy')}"` }] };
+    await writeFile(join(root, name!), JSON.stringify(v1));
+    expect(await new LocalObjectStore({ root }).head('old.txt')).toEqual(put);
+    // An entry of either format without a valid sha256 is ignored: defaults, fresh hash.
+    await writeFile(join(root, name!), JSON.stringify({ ...v1, entries: [{ ...entry, sha256: 'nope' }] }));
+    const ignored = await new LocalObjectStore({ root }).head('old.txt');
+    expect(ignored).toMatchObject({ metadata: {}, visibility: 'private', etag: sha256Etag('legacy') });
+    await writeFile(join(root, name!), JSON.stringify({ ...v2, entries: [{ ...entry, etag: '"forged"' }] }));
+    expect((await new LocalObjectStore({ root }).head('old.txt')).metadata).toEqual({});
+  });
+});
+
+describe('large bodies are hashed on a worker thread', () => {
+  it('gives the right sha256 for buffers and for streams of any chunking, also concurrently', async () => {
+    const root = freshRoot();
+    const store = new LocalObjectStore({ root, fsync: false });
+    const bodies = [0, 1, 2, 3].map((i) => randomBytes(3 * 1024 * 1024 + 1000 * i + 1));
+    const chunked = (bytes: Buffer, size: number) =>
+      Readable.from(
+        (function* () {
+          for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+        })(),
+      );
+    const infos = await Promise.all([
+      store.put('w/0', bodies[0]!),
+      store.put('w/1', chunked(bodies[1]!, 1000)),
+      store.put('w/2', chunked(bodies[2]!, 5 * 1024 * 1024)),
+      store.put('w/3', chunked(bodies[3]!, 300 * 1024 + 7)),
+    ]);
+    for (const [i, info] of infos.entries()) {
+      expect(info.sha256, `body ${i}`).toBe(sha256Hex(bodies[i]!));
+      expect(info.etag).toBe(`"${sha256Hex(bodies[i]!).slice(0, 32)}"`);
+      expect((await readBytes(await store.get(`w/${i}`))).equals(bodies[i]!)).toBe(true);
+    }
+    // A wrong expected sha256 is caught after the worker finishes: Integrity, old object kept.
+    await expectStorageError(
+      () => store.put('w/0', chunked(bodies[1]!, 64 * 1024), { sha256: sha256Hex(bodies[0]!) }),
+      'Integrity',
+    );
+    expect((await store.head('w/0')).sha256).toBe(sha256Hex(bodies[0]!));
+    expect(await reservedFilesUnder(root)).toEqual([]);
   });
 });
 

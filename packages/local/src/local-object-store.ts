@@ -47,7 +47,6 @@ import {
   type PresignPutOptions,
   type PutOptions,
   prefixProblem,
-  quoteEtag,
   resolveListStart,
   resolveRange,
   StorageError,
@@ -63,6 +62,7 @@ import { type WalkEntry, walkKeys } from './list-walk.js';
 import { type LocalObjectStoreOptions, type LocalSigningOptions, parseLocalOptions } from './options.js';
 import { RESERVED_PREFIX, reservedSegment, sidecarName, tempName } from './reserved-names.js';
 import { dirsExist, dirsReady, ensureDirs, fsyncDir, openBody, symlinkRefused } from './safe-paths.js';
+import { etagFromSha256 } from './sha256-etag.js';
 import {
   type BodyIdentity,
   findEntry,
@@ -84,6 +84,13 @@ const HEADER_VALUE = /^[\u0020-\u007e]*$/;
 const INFO_CACHE_LIMIT = 20_000;
 /** Files looked up in parallel while listing. */
 const LIST_BATCH = 64;
+/**
+ * Objects whose sidecar would hold nothing but what the file itself gives (see
+ * `derivable`) and that are at most this big get no sidecar at all: reading one back in a
+ * fresh process hashes it, which costs about what reading a sidecar would. Bigger ones get
+ * a sidecar as a cache of their hash, written without fsync (losing it loses nothing).
+ */
+const SIDECAR_FREE_MAX = 64 * 1024;
 
 type EntryFields = Omit<SidecarEntry, 'id' | 'lastModified'>;
 
@@ -95,13 +102,15 @@ type EntryFields = Omit<SidecarEntry, 'id' | 'lastModified'>;
  * sha256) lives in a hidden sidecar in the same directory, `.stowage-meta-<hash of name>.json`,
  * whose entries name the body they describe by inode, size and mtime; a sidecar entry that
  * does not match the body is ignored and the object is reported with defaults (content type
- * from the extension, private) and an etag/sha256 computed from the bytes. Names starting
- * with `.stowage-` are reserved: keys with such a segment are `InvalidKey`.
+ * from the extension, private, lastModified = mtime) and a sha256 (etag: its first 128 bits)
+ * computed from the bytes. An object with nothing beyond those defaults therefore needs no
+ * durable sidecar (see `derivable`). Names starting with `.stowage-` are reserved: keys with
+ * such a segment are `InvalidKey`.
  *
  * Writes are atomic and durable: the body streams into a temp file in the target directory
  * while it is hashed, is fsynced, the sidecar (new entry plus the entry of the body being
- * replaced) is written and renamed first, then the body is renamed over the old one and the
- * directory is fsynced. A reader, or a process restarted after a crash at any point, sees
+ * replaced; only when the entry is not derivable) is written and renamed first, then the body
+ * is renamed over the old one and the directory is fsynced. A reader, or a process restarted after a crash at any point, sees
  * the old object or the new one, each with its own metadata. `ifNoneMatch: '*'` creates with
  * `link()`, which fails if the name exists, so exactly one of racing creators wins even
  * across processes; writers of one key are serialised within the process.
@@ -126,6 +135,8 @@ export class LocalObjectStore implements ObjectStore {
 
   private readonly signing: LocalSigningOptions | undefined;
   private readonly fsync: boolean;
+  /** With the system clock, lastModified is the body's mtime, so it survives without a sidecar. */
+  private readonly mtimeIsLastModified: boolean;
   private rootReady: Promise<string> | undefined;
   private readonly locks = new KeyedMutex();
   private readonly infoCache = new Map<string, { id: string; entry: SidecarEntry }>();
@@ -138,6 +149,7 @@ export class LocalObjectStore implements ObjectStore {
     this.publicBaseUrl = o.publicBaseUrl;
     this.signing = o.signing;
     this.fsync = o.fsync;
+    this.mtimeIsLastModified = o.clock === undefined;
     const presign = this.signing !== undefined;
     this.capabilities = Object.freeze({
       rangeRead: true,
@@ -187,7 +199,7 @@ export class LocalObjectStore implements ObjectStore {
           ctx,
         );
         const fields: EntryFields = {
-          etag: quoteEtag(temp.md5),
+          etag: etagFromSha256(temp.sha256),
           sha256: temp.sha256,
           ...headerFields(options, options.contentType ?? contentTypeFromKey(key) ?? DEFAULT_CONTENT_TYPE),
           metadata,
@@ -200,12 +212,14 @@ export class LocalObjectStore implements ObjectStore {
         committed = true;
         return info;
       } finally {
-        if (temp !== undefined) {
-          await temp.settled.catch(() => {});
-          await unlink(temp.path).catch(() => {});
+        if (!committed) {
+          if (temp !== undefined) {
+            await temp.settled.catch(() => {});
+            await unlink(temp.path).catch(() => {});
+          }
+          // A failed write leaves no directories it created behind.
+          await pruneEmptyDirs(root, dirOf(path));
         }
-        // A failed write leaves no directories it created behind.
-        if (!committed) await pruneEmptyDirs(root, dirOf(path));
       }
     });
   }
@@ -474,7 +488,7 @@ export class LocalObjectStore implements ObjectStore {
     await fh.close();
     checkSourceEtag(source, options, ctx);
     await ensureDirs(dirChain(root, to), toCtx, (dir) => keyOfPath(root, dir));
-    const current = await this.currentEntry(root, to, dstPath, toCtx);
+    const current = await this.currentBody(root, to, dstPath, toCtx);
     if (options.ifNoneMatch === '*' && current !== undefined) {
       throw new StorageError('AlreadyExists', `Destination ${JSON.stringify(to)} already exists`, toCtx);
     }
@@ -621,7 +635,7 @@ export class LocalObjectStore implements ObjectStore {
     conditions: { ifMatch?: string | undefined; ifNoneMatch?: '*' | undefined },
     ctx: Ctx,
   ): Promise<ObjectInfo> {
-    const current = await this.currentEntry(root, key, path, ctx);
+    const current = await this.currentBody(root, key, path, ctx);
     if (conditions.ifNoneMatch === '*' && current !== undefined) {
       throw new StorageError('AlreadyExists', `${JSON.stringify(key)} already exists`, ctx);
     }
@@ -629,26 +643,34 @@ export class LocalObjectStore implements ObjectStore {
       if (current === undefined) {
         throw new StorageError('PreconditionFailed', `${JSON.stringify(key)} does not exist (ifMatch)`, ctx);
       }
-      if (!etagsMatch(current.etag, conditions.ifMatch)) {
+      const { etag } = await this.entryFor(key, path, current, undefined, ctx);
+      if (!etagsMatch(etag, conditions.ifMatch)) {
         throw new StorageError(
           'PreconditionFailed',
-          `ETag ${current.etag} does not match ${conditions.ifMatch}`,
+          `ETag ${etag} does not match ${conditions.ifMatch}`,
           ctx,
         );
       }
     }
-    const entry: SidecarEntry = { ...fields, id: temp.id, lastModified: this.clock.now().getTime() };
+    const entry: SidecarEntry = { ...fields, id: temp.id, lastModified: this.lastModifiedOf(temp.id) };
     const dir = dirOf(path);
     const sidecar = sidecarPathOf(path);
-    // With no body there, older entries describe nothing, unless a create-only race in
-    // another process is linking its body in right now: keep its entry then.
-    const previous =
-      current === undefined && conditions.ifNoneMatch !== '*' ? [] : await readSidecar(sidecar);
-    // Both fsyncs at once (the body's started when its last byte was written).
-    await Promise.all([
-      temp.settled,
-      writeSidecar(dir, sidecar, baseOf(path), mergeEntries(entry, previous), this.fsync),
-    ]);
+    const derived = this.derivable(key, entry);
+    if (derived) {
+      // Nothing needs to be durable besides the body: should the sidecar be missing or
+      // stale after a crash, the object is read back with exactly this entry.
+      await temp.settled;
+    } else {
+      // With no body there, older entries describe nothing, unless a create-only race in
+      // another process is linking its body in right now: keep its entry then.
+      const previous =
+        current === undefined && conditions.ifNoneMatch !== '*' ? [] : await readSidecar(sidecar);
+      // Both fsyncs at once (the body's started when its last byte was written).
+      await Promise.all([
+        temp.settled,
+        writeSidecar(dir, sidecar, baseOf(path), mergeEntries(entry, previous), this.fsync),
+      ]);
+    }
     if (conditions.ifNoneMatch === '*') {
       // link() refuses an existing name: an atomic create-only, also against other processes.
       await link(temp.path, path).catch((error: unknown) => {
@@ -662,21 +684,25 @@ export class LocalObjectStore implements ObjectStore {
         throw conflictOr(error, key, ctx);
       });
     }
-    if (this.fsync) await fsyncDir(dir);
     this.cacheSet(path, entry);
+    await Promise.all([
+      this.fsync ? fsyncDir(dir) : undefined,
+      derived ? refreshDerivedSidecar(dir, sidecar, baseOf(path), entry) : undefined,
+    ]);
     return toInfo(key, entry, temp.size);
   }
 
   /**
-   * The entry of the object currently at `path`, or undefined when there is none.
+   * What is at `path` now: the stats of the regular file there, or undefined when there is
+   * nothing (a directory holding no keys, only debris of crashed writes, is removed).
    * @throws Conflict when `key` is a folder of other keys, PermissionDenied for a symlink.
    */
-  private async currentEntry(
+  private async currentBody(
     root: string,
     key: string,
     path: string,
     ctx: Ctx,
-  ): Promise<SidecarEntry | undefined> {
+  ): Promise<{ ino: bigint; size: bigint; mtimeNs: bigint } | undefined> {
     let st: Awaited<ReturnType<typeof lstat>> & { ino: bigint; size: bigint; mtimeNs: bigint };
     try {
       st = await lstat(path, { bigint: true });
@@ -690,7 +716,28 @@ export class LocalObjectStore implements ObjectStore {
       throw folderConflict(key, ctx);
     }
     if (!st.isFile()) throw new StorageError('Conflict', `${JSON.stringify(key)} is not a regular file`, ctx);
-    return this.entryFor(key, path, st, undefined, ctx);
+    return st;
+  }
+
+  private lastModifiedOf(id: BodyIdentity): number {
+    return this.mtimeIsLastModified ? mtimeMs(id) : this.clock.now().getTime();
+  }
+
+  /**
+   * Whether the entry says nothing beyond what reading the body without a sidecar gives
+   * (`freshEntry`): hash-derived etag, type from the extension, private, no headers or
+   * metadata, lastModified = mtime. Such an entry need not be made durable.
+   */
+  private derivable(key: string, entry: SidecarEntry): boolean {
+    return (
+      entry.etag === etagFromSha256(entry.sha256) &&
+      entry.contentType === defaultContentType(key) &&
+      entry.cacheControl === undefined &&
+      entry.contentDisposition === undefined &&
+      entry.visibility === 'private' &&
+      Object.keys(entry.metadata).length === 0 &&
+      entry.lastModified === mtimeMs(entry.id)
+    );
   }
 
   /**
@@ -753,15 +800,15 @@ export class LocalObjectStore implements ObjectStore {
       if (!sameIdentity(identityOf(st), id)) {
         throw new StorageError('Unavailable', `${JSON.stringify(key)} changed while it was being read`, ctx);
       }
-      const { md5, sha256 } = await hashFile(fh, id.size);
+      const sha256 = await hashFile(fh, id.size);
       return {
         id,
-        etag: quoteEtag(md5),
+        etag: etagFromSha256(sha256),
         sha256,
-        contentType: contentTypeFromKey(key) ?? DEFAULT_CONTENT_TYPE,
+        contentType: defaultContentType(key),
         metadata: {},
         visibility: 'private',
-        lastModified: Number(st.mtimeNs / 1_000_000n),
+        lastModified: mtimeMs(id),
       };
     } finally {
       if (given === undefined) await fh.close().catch(() => {});
@@ -903,6 +950,30 @@ function bodyPath(root: string, key: string): string {
   return `${root}/${key}`;
 }
 
+function defaultContentType(key: string): string {
+  return contentTypeFromKey(key) ?? DEFAULT_CONTENT_TYPE;
+}
+
+/** The body's mtime in whole milliseconds. */
+function mtimeMs(id: BodyIdentity): number {
+  return Number(BigInt(id.mtimeNs) / 1_000_000n);
+}
+
+/**
+ * After a derivable entry's body is in place: a small body keeps no sidecar (a stale one,
+ * of an older body, is removed so it can never be mistaken for this one), a bigger one gets
+ * its entry cached in a sidecar without fsync. Best effort: the object is already correct.
+ */
+async function refreshDerivedSidecar(
+  dir: string,
+  sidecar: string,
+  name: string,
+  entry: SidecarEntry,
+): Promise<void> {
+  if (entry.id.size <= SIDECAR_FREE_MAX) await unlink(sidecar).catch(() => {});
+  else await writeSidecar(dir, sidecar, name, [entry], false).catch(() => {});
+}
+
 function dirOf(path: string): string {
   return path.slice(0, path.lastIndexOf('/'));
 }
@@ -976,7 +1047,8 @@ async function copyInto(src: string, dest: string, fsync: boolean): Promise<Writ
       if (fsync) await fh.sync();
       const st = await fh.stat({ bigint: true });
       const id = identityOf(st);
-      return { path: dest, id, size: id.size, sha256: '', md5: '', settled: Promise.resolve() };
+      // The copy's entry takes the source's sha256 (the bytes are the same).
+      return { path: dest, id, size: id.size, sha256: '', settled: Promise.resolve() };
     } finally {
       await fh.close();
     }
@@ -1005,9 +1077,9 @@ function copiedFields(
     etag: source.etag,
     contentType: options.contentType ?? source.contentType,
     metadata: metadata ?? { ...source.metadata },
+    sha256: source.sha256,
     visibility: options.visibility ?? source.visibility,
   };
-  if (source.sha256 !== undefined) fields.sha256 = source.sha256;
   const cacheControl = options.cacheControl ?? source.cacheControl;
   if (cacheControl !== undefined) fields.cacheControl = cacheControl;
   const contentDisposition = options.contentDisposition ?? source.contentDisposition;
@@ -1034,8 +1106,8 @@ function toInfo(key: string, entry: SidecarEntry, size: number): ObjectInfo {
     contentType: entry.contentType,
     metadata: { ...entry.metadata },
     visibility: entry.visibility as Visibility,
+    sha256: entry.sha256,
   };
-  if (entry.sha256 !== undefined) info.sha256 = entry.sha256;
   if (entry.cacheControl !== undefined) info.cacheControl = entry.cacheControl;
   if (entry.contentDisposition !== undefined) info.contentDisposition = entry.contentDisposition;
   return info;

@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import { type FileHandle, open, readFile, rename, unlink } from 'node:fs/promises';
 import type { Visibility } from '@stowage/core';
 import { tempName } from './reserved-names.js';
+import { etagFromSha256, isSha256Hex } from './sha256-etag.js';
 
 /**
  * Which body file a sidecar entry describes: the inode plus size and nanosecond mtime. A
@@ -16,9 +17,9 @@ export interface BodyIdentity {
 
 export interface SidecarEntry {
   id: BodyIdentity;
-  /** Quoted md5 of the body. */
+  /** `etagFromSha256(sha256)`. */
   etag: string;
-  sha256?: string;
+  sha256: string;
   contentType: string;
   cacheControl?: string;
   contentDisposition?: string;
@@ -28,8 +29,13 @@ export interface SidecarEntry {
   lastModified: number;
 }
 
+/**
+ * Version 2: etags derive from sha256 (`etagFromSha256`). Version 1 stored md5 etags; its
+ * entries are read with the etag recomputed from their sha256, so an object keeps one etag
+ * whether its sidecar is current, old or lost.
+ */
 interface SidecarFile {
-  v: 1;
+  v: 2;
   /** The body's file name, for humans reading the sidecar. */
   name: string;
   /** Newest first. Older entries keep describing the previous body until the rename lands. */
@@ -60,9 +66,11 @@ export async function readSidecar(path: string): Promise<SidecarEntry[]> {
     return [];
   }
   try {
-    const parsed = JSON.parse(text) as Partial<SidecarFile>;
-    if (parsed.v !== 1 || !Array.isArray(parsed.entries)) return [];
-    return parsed.entries.filter(isEntry);
+    const parsed = JSON.parse(text) as { v?: unknown; entries?: unknown };
+    if ((parsed.v !== 1 && parsed.v !== 2) || !Array.isArray(parsed.entries)) return [];
+    const entries = parsed.entries.filter(isEntry);
+    if (parsed.v === 2) return entries.filter((e) => e.etag === etagFromSha256(e.sha256));
+    return entries.map((e) => ({ ...e, etag: etagFromSha256(e.sha256) }));
   } catch {
     return [];
   }
@@ -78,6 +86,7 @@ function isEntry(e: unknown): e is SidecarEntry {
     typeof x.id.size === 'number' &&
     typeof x.id.mtimeNs === 'string' &&
     typeof x.etag === 'string' &&
+    isSha256Hex(x.sha256) &&
     typeof x.contentType === 'string' &&
     typeof x.metadata === 'object' &&
     x.metadata !== null &&
@@ -107,7 +116,7 @@ export async function writeSidecar(
   fsync: boolean,
 ): Promise<void> {
   const temp = `${dir}/${tempName()}`;
-  const file: SidecarFile = { v: 1, name, entries };
+  const file: SidecarFile = { v: 2, name, entries };
   let fh: FileHandle | undefined;
   try {
     fh = await open(

@@ -3,28 +3,27 @@ import { type FileHandle, open, unlink } from 'node:fs/promises';
 import {
   abortedError,
   type Body,
-  HashingStream,
   isInMemoryBody,
   isStorageError,
-  md5Hex,
   type PutOptions,
   StorageError,
-  sha256Hex,
   toBuffer,
   toReadable,
 } from '@stowage/core';
 import type { Ctx } from './fs-errors.js';
 import { assertOpenedAt } from './safe-paths.js';
+import { Sha256Sink } from './sha256-sink.js';
 import { type BodyIdentity, identityOf } from './sidecar.js';
 
 const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
+/** In-memory bodies are fed to the hash in slices of this size (backpressure granularity). */
+const HASH_SLICE = 1024 * 1024;
 
 export interface WrittenTemp {
   path: string;
   id: BodyIdentity;
   size: number;
   sha256: string;
-  md5: string;
   /**
    * The file's fsync and close, still running: the caller overlaps it with writing the
    * sidecar and must await it before renaming the file into place.
@@ -35,7 +34,11 @@ export interface WrittenTemp {
 /**
  * Streams `body` into a new file at `path` while hashing it, checks length and sha256,
  * reports its identity and starts its fsync (when asked; see `settled`). On any failure
- * before that the file is removed.
+ * the file is removed.
+ *
+ * The pipeline: bytes are written on the libuv pool while a worker thread hashes them
+ * (large bodies; small ones are hashed inline), and the fsync starts as soon as the last
+ * byte is written, so a large write costs about max(write + fsync, hash), not their sum.
  * @throws Integrity for a length or sha256 mismatch, Aborted when the signal fires.
  */
 export async function writeTemp(
@@ -46,11 +49,13 @@ export async function writeTemp(
   ctx: Ctx,
 ): Promise<WrittenTemp> {
   const fh = await open(path, CREATE_FLAGS, 0o644);
+  const sink = new Sha256Sink();
+  let settled: Promise<void> | undefined;
   try {
     await assertOpenedAt(fh, path, ctx);
-    const { size, sha256, md5 } = isInMemoryBody(body)
-      ? await writeBytes(fh, toBuffer(body), options)
-      : await writeStream(fh, body, options, ctx);
+    const { size, sha256: hashing } = isInMemoryBody(body)
+      ? await writeBytes(fh, toBuffer(body), sink, options)
+      : await writeStream(fh, body, sink, options, ctx);
     if (options.contentLength !== undefined && size !== options.contentLength) {
       throw new StorageError(
         'Integrity',
@@ -58,6 +63,18 @@ export async function writeTemp(
         ctx,
       );
     }
+    // No write follows, so the identity (inode, size, mtime) is final before the fsync,
+    // and the fsync need not wait for the hash.
+    const id = identityOf(await fh.stat({ bigint: true }));
+    settled = (async () => {
+      try {
+        if (fsync) await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    })();
+    settled.catch(() => {}); // observed by the caller; this only keeps Node from calling it unhandled
+    const sha256 = await hashing;
     if (options.sha256 !== undefined && sha256 !== options.sha256) {
       throw new StorageError(
         'Integrity',
@@ -66,25 +83,17 @@ export async function writeTemp(
       );
     }
     if (options.signal?.aborted) throw abortedError(options.signal, ctx);
-    // No write follows, so the identity (inode, size, mtime) is final before the fsync.
-    const id = identityOf(await fh.stat({ bigint: true }));
-    const settled = (async () => {
-      try {
-        if (fsync) await fh.sync();
-      } finally {
-        await fh.close();
-      }
-    })();
-    settled.catch(() => {}); // observed by the caller; this only keeps Node from calling it unhandled
-    return { path, id, size, sha256, md5, settled };
+    return { path, id, size, sha256, settled };
   } catch (error) {
-    await fh.close().catch(() => {});
+    sink.cancel();
+    if (settled === undefined) await fh.close().catch(() => {});
+    else await settled.catch(() => {});
     await unlink(path).catch(() => {});
     throw error;
   }
 }
 
-async function writeAll(fh: FileHandle, buf: Buffer): Promise<void> {
+async function writeAll(fh: FileHandle, buf: Uint8Array): Promise<void> {
   let offset = 0;
   while (offset < buf.length) {
     const { bytesWritten } = await fh.write(buf, offset, buf.length - offset);
@@ -92,53 +101,59 @@ async function writeAll(fh: FileHandle, buf: Buffer): Promise<void> {
   }
 }
 
+/** Writes `buf` (on the libuv pool) while feeding it to the hash; the digest may still be running. */
 async function writeBytes(
   fh: FileHandle,
   buf: Buffer,
-  options: Pick<PutOptions, 'signal' | 'onProgress'>,
-): Promise<{ size: number; sha256: string; md5: string }> {
-  // The write runs on the libuv pool while this thread hashes: the two overlap.
+  sink: Sha256Sink,
+  options: Pick<PutOptions, 'onProgress'>,
+): Promise<{ size: number; sha256: Promise<string> }> {
   const writing = writeAll(fh, buf);
-  const sha256 = sha256Hex(buf);
-  const md5 = md5Hex(buf);
+  const sha256 = (async () => {
+    for (let offset = 0; offset < buf.length; offset += HASH_SLICE) {
+      await sink.update(buf.subarray(offset, offset + HASH_SLICE));
+    }
+    return sink.digest();
+  })();
+  sha256.catch(() => {}); // awaited by writeTemp unless the write fails first
   await writing;
   options.onProgress?.({ loaded: buf.length, total: buf.length });
-  return { size: buf.length, sha256, md5 };
+  return { size: buf.length, sha256 };
 }
 
+/** Writes the stream chunk by chunk, feeding each chunk to the hash; the digest may still be running. */
 async function writeStream(
   fh: FileHandle,
   body: Body,
+  sink: Sha256Sink,
   options: Pick<PutOptions, 'contentLength' | 'signal' | 'onProgress'>,
   ctx: Ctx,
-): Promise<{ size: number; sha256: string; md5: string }> {
+): Promise<{ size: number; sha256: Promise<string> }> {
   const { signal, onProgress, contentLength } = options;
   const source = toReadable(body);
-  const hashing = new HashingStream();
   const onAbort = () => source.destroy(abortedError(signal, ctx));
   if (signal?.aborted) onAbort();
   signal?.addEventListener('abort', onAbort, { once: true });
-  source.once('error', (error) => hashing.destroy(error));
-  source.pipe(hashing);
+  let size = 0;
   let reported = false;
   let writeError: unknown;
   try {
-    for await (const chunk of hashing) {
+    for await (const chunk of source) {
       const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : (chunk as Buffer);
       if (!(buf instanceof Uint8Array)) {
         throw new StorageError('InvalidInput', `Body stream yielded a ${typeof chunk}, not bytes`, ctx);
       }
-      if (contentLength !== undefined && hashing.bytes > contentLength) {
+      size += buf.length;
+      if (contentLength !== undefined && size > contentLength) {
         throw new StorageError('Integrity', `Body is longer than contentLength ${contentLength}`, ctx);
       }
+      const behind = sink.update(buf);
       await writeAll(fh, buf).catch((error: unknown) => {
         writeError = error;
         throw error;
       });
-      onProgress?.({
-        loaded: hashing.bytes,
-        ...(contentLength !== undefined ? { total: contentLength } : {}),
-      });
+      if (behind !== undefined) await behind;
+      onProgress?.({ loaded: size, ...(contentLength !== undefined ? { total: contentLength } : {}) });
       reported = true;
     }
   } catch (error) {
@@ -159,6 +174,7 @@ async function writeStream(
   }
   if (!reported)
     onProgress?.({ loaded: 0, ...(contentLength !== undefined ? { total: contentLength } : {}) });
-  const { sha256, md5, bytes } = hashing.result();
-  return { size: bytes, sha256, md5 };
+  const sha256 = sink.digest();
+  sha256.catch(() => {}); // awaited by writeTemp
+  return { size, sha256 };
 }

@@ -7,7 +7,7 @@ import { contentOf } from './crash-content.mjs';
 
 const [root, firstVersion] = process.argv.slice(2);
 const store = new LocalObjectStore({ root });
-const KEYS = ['obj/a.bin', 'obj/b.bin', 'obj/deep/c.bin', 'd.bin'];
+const KEYS = ['obj/a.bin', 'obj/b.bin', 'obj/deep/c.bin', 'd.bin', 'obj/e.small'];
 
 function chunked(bytes) {
   // 64 KiB chunks with a yield between them, so a kill can land in the middle of the body.
@@ -28,7 +28,10 @@ for (let i = 0; ; i++) {
   const bytes = contentOf(key, v);
   const op = i % 7;
   process.stdout.write(`start ${i}\n`);
-  const meta = { metadata: { version: String(v) }, contentType: 'application/x-crash-test' };
+  // Every third write has no metadata: the store then writes no durable sidecar (small
+  // bodies: none at all; large ones: a hash cache without fsync).
+  const meta =
+    v % 3 === 0 ? {} : { metadata: { version: String(v) }, contentType: 'application/x-crash-test' };
   if (op === 5) {
     // A copy keeps the source's bytes and metadata: the version header names the source key.
     await store.copy(KEYS[(i + 1) % KEYS.length], key).catch(() => {});

@@ -7,6 +7,8 @@ const MiB = 1024 * 1024;
 
 export function contentSize(key, version) {
   const h = createHash('sha256').update(`${key}|${version}|size`).digest();
+  // Keys ending in ".small" stay below the store's sidecar-free size; the rest are large.
+  if (key.endsWith('.small')) return 256 + (h.readUInt32BE(0) % (48 * 1024)); // 256 B–48 KiB
   return 4 * MiB + (h.readUInt32BE(0) % (4 * MiB)); // 4–8 MiB
 }
 
