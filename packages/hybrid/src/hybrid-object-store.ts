@@ -37,7 +37,7 @@ import {
 import { InProcessJobStateStore } from './in-process-job-state.js';
 import { KeyedRwLock } from './keyed-lock.js';
 import { buildPage, type MergedEntry, mergeSidePages, unionPages } from './merge-listing.js';
-import { assertPercentage, otherSide, routeFor, type Side } from './routing.js';
+import { assertPercentage, otherSide, routingBucket, type Side } from './routing.js';
 import { limitBody } from './size-limit.js';
 import { StaleCopyIndex, type StaleReason } from './stale-copies.js';
 import { hashStream, hashThrough, preservedPutOptions } from './stream-hash.js';
@@ -119,6 +119,7 @@ export class HybridObjectStore implements ObjectStore {
   private pct: number;
   private readonly index: StaleCopyIndex;
   private readonly locks = new KeyedRwLock();
+  private readonly buckets = new Map<string, number>();
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly cleanupIntervalMs: number;
@@ -193,7 +194,14 @@ export class HybridObjectStore implements ObjectStore {
 
   /** The side `key` routes to at the current percentage. */
   routeOf(key: string): Side {
-    return routeFor(key, this.pct);
+    let bucket = this.buckets.get(key);
+    if (bucket === undefined) {
+      bucket = routingBucket(key);
+      // A small memo of recent keys: hashing is cheap, but reads are the hot path.
+      if (this.buckets.size >= 4096) this.buckets.clear();
+      this.buckets.set(key, bucket);
+    }
+    return bucket < this.pct ? 'to' : 'from';
   }
 
   /** The backend of one side. */
@@ -524,8 +532,9 @@ export class HybridObjectStore implements ObjectStore {
   }
 
   private async shared<T>(key: string, fn: () => Promise<T>, operation?: string): Promise<T> {
-    await this.ready();
-    const release = await this.locks.acquire(key, false);
+    // Reads are the hot path: skip the awaits when nothing is pending (loaded, lock free).
+    if (!this.index.isLoaded) await this.ready();
+    const release = this.locks.tryAcquire(key, false) ?? (await this.locks.acquire(key, false));
     try {
       return await fn();
     } catch (error) {

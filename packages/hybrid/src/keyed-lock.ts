@@ -35,6 +35,19 @@ export class KeyedRwLock {
     });
   }
 
+  /** The release function when the lock is free right now, else undefined (then `acquire`). */
+  tryAcquire(key: string, exclusive: boolean): (() => void) | undefined {
+    let state = this.states.get(key);
+    if (state === undefined) {
+      state = { readers: 0, writer: false, queue: [] };
+      this.states.set(key, state);
+    } else if (state.queue.length > 0 || state.writer || (exclusive && state.readers > 0)) {
+      return undefined;
+    }
+    this.take(state, exclusive);
+    return this.releaser(key, state, exclusive);
+  }
+
   /** Holds the locks of several keys (deduplicated, taken in a fixed order so two callers cannot deadlock). */
   async acquireMany(keys: Iterable<{ key: string; exclusive: boolean }>): Promise<() => void> {
     const merged = new Map<string, boolean>();

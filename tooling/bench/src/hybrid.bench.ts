@@ -147,6 +147,30 @@ async function overhead(backend: Backend): Promise<Array<Row & { ratio: number }
       names,
     ),
   );
+  // CPU per operation (user+system of this process): what the hybrid adds on top of the
+  // backend call, far less sensitive to other load on the machine than wall-clock rates.
+  const cpuPerOp = async (store: ObjectStore) => {
+    const start = process.cpuUsage();
+    await runOps(SMALL_OPS, CONCURRENCY, (i) => get(store, i));
+    const used = process.cpuUsage(start);
+    return (used.user + used.system) / SMALL_OPS;
+  };
+  const cpu = { backend: [] as number[], hybrid: [] as number[] };
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const name of r % 2 === 0 ? (['backend', 'hybrid'] as const) : (['hybrid', 'backend'] as const)) {
+      cpu[name].push(await cpuPerOp(name === 'backend' ? to : hybrid));
+    }
+  }
+  const cpuBackend = median(cpu.backend);
+  const cpuHybrid = median(cpu.hybrid);
+  // Rates (ops per CPU-second) so that "higher is better" holds for this row too.
+  rows.push({
+    scenario: `get ${SMALL / KiB} KiB: client CPU (${cpuBackend.toFixed(1)} vs ${cpuHybrid.toFixed(1)} µs/op)`,
+    unit: 'ops/cpu-s',
+    values: { backend: 1e6 / cpuBackend, hybrid: 1e6 / cpuHybrid },
+    ratio: cpuBackend / cpuHybrid,
+  });
+
   await to.put('large/one', largeBody);
   const getLarge = async (store: ObjectStore) => drain((await store.get('large/one')).body);
   const large = await paired(ROUNDS, each(to, getLarge, LARGE_OPS, 4), each(hybrid, getLarge, LARGE_OPS, 4));
