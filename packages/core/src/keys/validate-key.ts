@@ -3,7 +3,6 @@ import { StorageError } from '../errors/storage-error.js';
 export const MAX_KEY_BYTES = 1024;
 export const MAX_SEGMENT_BYTES = 255;
 
-const encoder = new TextEncoder();
 // C0 controls, DEL and C1 controls are refused: they break terminals, logs and several backends.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
@@ -12,7 +11,8 @@ export function keyProblem(key: unknown): string | undefined {
   if (typeof key !== 'string') return 'key must be a string';
   if (key.length === 0) return 'key must not be empty';
   if (!key.isWellFormed()) return 'key must be well-formed UTF-16 (no lone surrogates)';
-  const bytes = encoder.encode(key).length;
+  // Buffer.byteLength counts without allocating: keys are validated on every call.
+  const bytes = Buffer.byteLength(key, 'utf8');
   if (bytes > MAX_KEY_BYTES) return `key is ${bytes} bytes of UTF-8; the limit is ${MAX_KEY_BYTES}`;
   if (key.startsWith('/')) return 'key must not start with "/"';
   if (CONTROL.test(key)) return 'key must not contain control characters';
@@ -20,7 +20,7 @@ export function keyProblem(key: unknown): string | undefined {
   for (const segment of key.split('/')) {
     if (segment === '') return 'key must not contain empty segments ("//" or a trailing "/")';
     if (segment === '.' || segment === '..') return 'key must not contain "." or ".." segments';
-    const segBytes = encoder.encode(segment).length;
+    const segBytes = Buffer.byteLength(segment, 'utf8');
     if (segBytes > MAX_SEGMENT_BYTES) {
       return `key segment is ${segBytes} bytes of UTF-8; the limit is ${MAX_SEGMENT_BYTES}`;
     }
