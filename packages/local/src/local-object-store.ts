@@ -684,10 +684,16 @@ export class LocalObjectStore implements ObjectStore {
         throw conflictOr(error, key, ctx);
       });
     }
+    // A plain small body replacing nothing, or a body this process knows had no sidecar
+    // either, leaves nothing stale to remove.
+    const nothingStale =
+      derived &&
+      entry.id.size <= SIDECAR_FREE_MAX &&
+      (current === undefined || this.hadNoSidecar(key, path, current));
     this.cacheSet(path, entry);
     await Promise.all([
       this.fsync ? fsyncDir(dir) : undefined,
-      derived ? refreshDerivedSidecar(dir, sidecar, baseOf(path), entry) : undefined,
+      derived && !nothingStale ? refreshDerivedSidecar(dir, sidecar, baseOf(path), entry) : undefined,
     ]);
     return toInfo(key, entry, temp.size);
   }
@@ -717,6 +723,21 @@ export class LocalObjectStore implements ObjectStore {
     }
     if (!st.isFile()) throw new StorageError('Conflict', `${JSON.stringify(key)} is not a regular file`, ctx);
     return st;
+  }
+
+  /** Whether the cache says the body with stats `st` was small and derivable (so it had no sidecar). */
+  private hadNoSidecar(
+    key: string,
+    path: string,
+    st: { ino: bigint; size: bigint; mtimeNs: bigint },
+  ): boolean {
+    const cached = this.infoCache.get(path);
+    return (
+      cached !== undefined &&
+      cached.id === identityKey(identityOf(st)) &&
+      cached.entry.id.size <= SIDECAR_FREE_MAX &&
+      this.derivable(key, cached.entry)
+    );
   }
 
   private lastModifiedOf(id: BodyIdentity): number {
@@ -753,8 +774,10 @@ export class LocalObjectStore implements ObjectStore {
     if (fh === undefined) throw new StorageError('NotFound', `No object at ${JSON.stringify(key)}`, ctx);
     try {
       const st = await fh.stat({ bigint: true });
-      if (!st.isFile())
-        throw new StorageError('NotFound', `No object at ${JSON.stringify(key)} (it is a folder)`, ctx);
+      if (!st.isFile()) {
+        const what = st.isDirectory() ? 'a folder' : 'not a regular file';
+        throw new StorageError('NotFound', `No object at ${JSON.stringify(key)} (it is ${what})`, ctx);
+      }
       const entry = await this.entryFor(key, path, st, fh, ctx);
       return { fh, entry, size: Number(st.size) };
     } catch (error) {

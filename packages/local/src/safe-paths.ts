@@ -7,7 +7,9 @@ const PROC_FD = '/proc/self/fd';
 // Linux tells exactly which file an fd refers to; elsewhere we fall back to realpath + inode.
 const HAS_PROC_FD = existsSync(PROC_FD);
 
-const READ_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0);
+// O_NONBLOCK does nothing to regular files, but keeps an open of a FIFO planted at a key's
+// path from blocking a threadpool thread forever (it is then refused as not a file).
+const READ_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
 
 export function symlinkRefused(ctx: Ctx, path: string): StorageError {
   return new StorageError(

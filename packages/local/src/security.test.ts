@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,6 +117,28 @@ describe('hostile keys (property-based)', () => {
     // A name merely containing the prefix elsewhere is fine.
     await store.put('a.stowage-tmp', 'ok');
     expect(await store.exists('a.stowage-tmp')).toBe(true);
+  });
+});
+
+describe('special files planted inside the root', () => {
+  it('a FIFO as a key or as a sidecar is refused at once instead of blocking forever', async () => {
+    const root = join(base, 'fifo-root');
+    const store = new LocalObjectStore({ root });
+    await store.put('real.txt', 'body', { metadata: { m: '1' } });
+    const sidecar = (await readdir(root)).find((n) => n.startsWith('.stowage-meta-'))!;
+    await rm(join(root, sidecar));
+    execFileSync('mkfifo', [join(root, 'pipe.txt'), join(root, sidecar)]);
+    // Without O_NONBLOCK each of these would hang a threadpool thread (and the test) for good.
+    await expectStorageError(() => store.get('pipe.txt'), 'NotFound');
+    await expectStorageError(() => store.head('pipe.txt'), 'NotFound');
+    expect(await store.exists('pipe.txt')).toBe(false);
+    await expectStorageError(() => store.put('pipe.txt', 'x'), 'Conflict');
+    // A fresh store must read the FIFO sidecar: it is ignored, the body gets defaults.
+    const fresh = new LocalObjectStore({ root });
+    expect(await fresh.head('real.txt')).toMatchObject({ size: 4, metadata: {} });
+    expect((await collect(fresh.list())).map((e) => (isCommonPrefix(e) ? e.prefix : e.key))).toEqual([
+      'real.txt',
+    ]);
   });
 });
 

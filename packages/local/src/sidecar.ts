@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { type FileHandle, open, readFile, rename, unlink } from 'node:fs/promises';
+import { type FileHandle, open, rename, unlink } from 'node:fs/promises';
 import type { Visibility } from '@stowage/core';
 import { tempName } from './reserved-names.js';
 import { etagFromSha256, isSha256Hex } from './sha256-etag.js';
@@ -42,6 +42,9 @@ interface SidecarFile {
   entries: SidecarEntry[];
 }
 
+/** First read size for a sidecar (a few entries of JSON; bigger ones take more reads). */
+const READ_SIZE = 16 * 1024;
+
 /** Entries kept per sidecar: the new body, the one it replaces, and one spare for cross-process races. */
 const MAX_ENTRIES = 3;
 
@@ -61,7 +64,7 @@ export function identityKey(id: BodyIdentity): string {
 export async function readSidecar(path: string): Promise<SidecarEntry[]> {
   let text: string;
   try {
-    text = await readFile(path, { encoding: 'utf8', flag: constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) });
+    text = await readSmallFile(path);
   } catch {
     return [];
   }
@@ -73,6 +76,29 @@ export async function readSidecar(path: string): Promise<SidecarEntry[]> {
     return entries.map((e) => ({ ...e, etag: etagFromSha256(e.sha256) }));
   } catch {
     return [];
+  }
+}
+
+/**
+ * A small file's text with three calls (open, read, close): unlike readFile, no fstat for
+ * the size; a short read of a regular file means its end. Refuses symlinks.
+ */
+async function readSmallFile(path: string): Promise<string> {
+  // O_NONBLOCK: a FIFO planted as a sidecar fails instead of blocking the open forever.
+  const fh = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
+  try {
+    let buf = Buffer.allocUnsafe(READ_SIZE);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, length, buf.length - length, null);
+      length += bytesRead;
+      if (length < buf.length) return buf.toString('utf8', 0, length);
+      const bigger = Buffer.allocUnsafe(buf.length * 2);
+      buf.copy(bigger);
+      buf = bigger;
+    }
+  } finally {
+    await fh.close();
   }
 }
 
