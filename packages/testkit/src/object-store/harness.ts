@@ -70,10 +70,10 @@ export class Harness {
     const prefix = `${this.runPrefix}${String(this.index++).padStart(3, '0')}/`;
     it(
       name,
-      async (test) => {
+      async (context) => {
         const store = this.store;
         const caps = store.capabilities;
-        const skip = (reason: string): never => test.skip(`${store.name} ${reason}`);
+        const skip = (reason: string): never => context.skip(`${store.name} ${reason}`);
         for (const [cap, why] of options.requires ?? []) {
           if (!caps[cap]) skip(`lacks ${cap}: ${why}`);
         }
@@ -92,7 +92,7 @@ export class Harness {
             return key;
           },
           fetch: this.options.fetch ?? globalThis.fetch,
-          test,
+          test: context,
           skip,
         };
         try {
