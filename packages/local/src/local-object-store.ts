@@ -654,7 +654,6 @@ export class LocalObjectStore implements ObjectStore {
     }
     const entry: SidecarEntry = { ...fields, id: temp.id, lastModified: this.lastModifiedOf(temp.id) };
     const dir = dirOf(path);
-    const sidecar = sidecarPathOf(path);
     const derived = this.derivable(key, entry);
     if (derived) {
       // Nothing needs to be durable besides the body: should the sidecar be missing or
@@ -663,6 +662,7 @@ export class LocalObjectStore implements ObjectStore {
     } else {
       // With no body there, older entries describe nothing, unless a create-only race in
       // another process is linking its body in right now: keep its entry then.
+      const sidecar = sidecarPathOf(path);
       const previous =
         current === undefined && conditions.ifNoneMatch !== '*' ? [] : await readSidecar(sidecar);
       // Both fsyncs at once (the body's started when its last byte was written).
@@ -693,7 +693,9 @@ export class LocalObjectStore implements ObjectStore {
     this.cacheSet(path, entry);
     await Promise.all([
       this.fsync ? fsyncDir(dir) : undefined,
-      derived && !nothingStale ? refreshDerivedSidecar(dir, sidecar, baseOf(path), entry) : undefined,
+      derived && !nothingStale
+        ? refreshDerivedSidecar(dir, sidecarPathOf(path), baseOf(path), entry)
+        : undefined,
     ]);
     return toInfo(key, entry, temp.size);
   }
