@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { ReadableStream as NodeWebReadableStream } from 'node:stream/web';
 import {
   AbortMultipartUploadCommand,
@@ -68,6 +68,7 @@ import {
 } from './config.js';
 import { type ErrorContext, mapS3Error, rekind, s3ErrorCode } from './error-map.js';
 import { encodeMetadata, objectInfoFromHeaders, userMetadata } from './object-metadata.js';
+import { MAX_PARTS, partSizeFor } from './part-size.js';
 import type { S3Profile } from './profiles.js';
 import { encodeCopySource, publicObjectUrl } from './urls.js';
 
@@ -382,7 +383,14 @@ export class S3ObjectStore implements ObjectStore {
       }
       if (contentLength !== undefined) this.assertSize(contentLength, ctx);
       const expected = options.sha256;
-      const maxSize = this.profile.maxObjectSize;
+      // Without a declared length the part size is fixed, so the parts limit caps the stream.
+      const partsLimit =
+        contentLength === undefined ? this.config.partSize * MAX_PARTS : Number.POSITIVE_INFINITY;
+      const maxSize = Math.min(this.profile.maxObjectSize, partsLimit);
+      const limitNote =
+        partsLimit < this.profile.maxObjectSize
+          ? ` (an unknown-length stream is limited to partSize × ${MAX_PARTS} parts; pass contentLength or raise partSize)`
+          : '';
       let final: { sha256: string; bytes: number } | undefined;
       async function* parts(): AsyncGenerator<Buffer> {
         while (head.length > 0) yield head.shift()!;
@@ -394,7 +402,11 @@ export class S3ObjectStore implements ObjectStore {
           total += chunk.length;
           if (contentLength !== undefined && total > contentLength) throw tooLong();
           if (total > maxSize)
-            throw new StorageError('PayloadTooLarge', `Body exceeds the ${maxSize}-byte limit`, ctx);
+            throw new StorageError(
+              'PayloadTooLarge',
+              `Body exceeds the ${maxSize}-byte limit${limitNote}`,
+              ctx,
+            );
           yield chunk;
         }
         if (contentLength !== undefined && total !== contentLength) {
@@ -458,7 +470,7 @@ export class S3ObjectStore implements ObjectStore {
     const upload = new Upload({
       client: this.client,
       params: { ...params, Body: body },
-      partSize: this.config.partSize,
+      partSize: partSizeFor(this.config.partSize, total),
       queueSize: this.config.queueSize,
       leavePartsOnError: false,
     });
@@ -996,16 +1008,23 @@ function mergeSorted(items: ObjectSummary[], folders: string[]): Array<ObjectSum
 }
 
 /**
- * The SDK's body behind a pass-through that turns its failures (a cut connection, the SDK's
- * response-checksum mismatch) into StorageErrors, and destroys it — freeing the socket —
- * whenever the caller destroys what we handed out.
+ * The SDK's body with its failures (a cut connection, a stalled socket, the SDK's
+ * response-checksum mismatch) turned into StorageErrors. Rather than piping through another
+ * stream (which cost ~9% client CPU per small get), the body's own `_destroy` maps the error it
+ * reports: every stream failure goes through `destroy(error)`, so the 'error' event (what
+ * `for await`, `pipeline` and `finished` report first) carries the mapped error. Destroying the
+ * body before it ends still frees its socket (the response's own `_destroy` does that).
  */
 function mapBodyErrors(body: Readable, ctx: ErrorContext): Readable {
-  const out = new PassThrough({ highWaterMark: 64 * 1024 });
-  body.on('error', (error) => out.destroy(mapS3Error(error, ctx)));
-  out.on('close', () => {
-    if (!body.destroyed) body.destroy();
-  });
-  body.pipe(out);
-  return out;
+  const destroyBody = body._destroy;
+  body._destroy = function mappedDestroy(
+    this: Readable,
+    error: Error | null,
+    callback: (error?: Error | null) => void,
+  ): void {
+    destroyBody.call(this, error, (reported?: Error | null) =>
+      callback(reported === null || reported === undefined ? reported : mapS3Error(reported, ctx)),
+    );
+  };
+  return body;
 }
