@@ -126,8 +126,9 @@ export const s3StoreSchema = s3ConnectionSchema
       .default(8 * MiB),
     /**
      * Parts uploaded concurrently by one multipart upload. Memory per upload is about
-     * `(queueSize + 1) × partSize`, plus garbage the GC has not reclaimed yet: on the 1 GiB bench
-     * 3 × 8 MiB grew peak RSS by ~95–112 MiB at the same throughput where 4 × 8 MiB grew ~127–153.
+     * `(queueSize + 1) × partSize`, plus Buffers the GC has not reclaimed yet: on the 1 GiB bench
+     * 3 × 8 MiB grew peak RSS by 95–138 MiB (machine load moves it) at the same throughput where
+     * 4 × 8 MiB grew 127–153; raw lib-storage with the same settings grows as much.
      */
     queueSize: z.number().int().min(1).max(64).default(3),
     /** Base URL that serves public objects (a CDN), used by `publicUrl`. */
