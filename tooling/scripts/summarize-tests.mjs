@@ -34,14 +34,20 @@ for (const suite of expected) {
   const r = JSON.parse(readFileSync(file, 'utf8'));
   const s = r.numPendingTests + (r.numTodoTests ?? 0);
   // A file that failed to load has no tests but is a failure all the same.
-  const brokenFiles = (r.testResults ?? []).filter(
+  let brokenFiles = (r.testResults ?? []).filter(
     (t) => t.status === 'failed' && t.assertionResults.length === 0,
   ).length;
+  // Unhandled errors fail a vitest run even when every test passed; count each as a failure.
+  const runErrorsFile = join(resultsDir, `${suite}.run-errors.json`);
+  const unhandled = existsSync(runErrorsFile)
+    ? JSON.parse(readFileSync(runErrorsFile, 'utf8')).unhandledErrors.length
+    : 0;
+  brokenFiles += unhandled;
   passed += r.numPassedTests;
   failed += r.numFailedTests + brokenFiles;
   skipped += s;
   rows.push(
-    `${suite.padEnd(28)} ${String(r.numPassedTests).padStart(5)} passed ${String(r.numFailedTests + brokenFiles).padStart(4)} failed ${String(s).padStart(4)} skipped`,
+    `${suite.padEnd(28)} ${String(r.numPassedTests).padStart(5)} passed ${String(r.numFailedTests + brokenFiles).padStart(4)} failed ${String(s).padStart(4)} skipped${unhandled > 0 ? ` (${unhandled} unhandled errors)` : ''}`,
   );
 }
 console.log(`\nTest summary (${relative(root, resultsDir)}/):`);

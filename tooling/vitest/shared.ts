@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type ViteUserConfig } from 'vitest/config';
@@ -27,9 +27,22 @@ export function defineStowageConfig(packageDir: string, overrides: ViteUserConfi
       include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
       testTimeout: 30_000,
       hookTimeout: 60_000,
-      reporters: ['default', 'json'],
+      reporters: ['default', 'json', runErrorsReporter(join(resultsDir, `${name}.run-errors.json`))],
       outputFile: { json: join(resultsDir, `${name}.json`) },
       ...overrides,
     },
   });
+}
+
+/**
+ * Vitest fails a run on unhandled errors even when every test passed, but its JSON report
+ * says `success: true` then. This records them so the CI total counts them as failures.
+ */
+function runErrorsReporter(file: string) {
+  return {
+    onTestRunEnd(_modules: unknown, unhandledErrors: ReadonlyArray<unknown>, reason: string) {
+      const errors = unhandledErrors.map((e) => String((e as Error)?.message ?? e));
+      writeFileSync(file, JSON.stringify({ reason, unhandledErrors: errors }));
+    },
+  };
 }
