@@ -1,4 +1,4 @@
-import { describeObjectStoreConformance, describeWithServer } from '@stowage/testkit';
+import { describeObjectStoreConformance, describeWithServer, OffsetClock } from '@stowage/testkit';
 import type { S3BucketAdmin } from '../src/index.js';
 import { CHECKSUM_MODES, dropBucket, freshBucket, S3ObjectStore, storeConfig } from './support.js';
 
@@ -6,13 +6,16 @@ describeWithServer('moto', (target) => {
   for (const mode of CHECKSUM_MODES) {
     let admin: S3BucketAdmin | undefined;
     let bucket = '';
-    // No clock: moto verifies neither presign signatures nor expiry (an expired URL still works),
-    // so the expiry cases skip (no clock to sign in the past with) and the tampering cases skip
-    // with the reason below. SeaweedFS, which verifies both, runs them all.
+    // moto verifies neither presign signatures nor expiry (an expired URL still works). The store
+    // signs with a real-time clock the suite can move, like the SeaweedFS run, and the tampering
+    // and expiry cases skip with the reasons below. SeaweedFS, which verifies both, runs them all.
+    const clock = new OffsetClock();
     describeObjectStoreConformance({
       name: `s3 on moto, checksums ${mode}`,
+      clock: { advance: (ms) => clock.advance(ms), set: (date) => clock.set(date), readBy: 'signer' },
       serverLimitations: {
         presignSignaturesUnverified: target.presignNote ?? 'moto does not verify presigned URLs',
+        presignExpiryUnverified: target.presignNote ?? 'moto serves expired presigned URLs',
       },
       largeObjectBytes: 24 * 1024 * 1024,
       async create() {
@@ -20,7 +23,7 @@ describeWithServer('moto', (target) => {
         // moto answers a wrong CRC32 for copies of multipart objects (test/checksum-modes.test.ts
         // demonstrates it), so responses are validated only when required; requests use `mode`.
         return new S3ObjectStore(
-          storeConfig(target, bucket, mode, { responseChecksumValidation: 'WHEN_REQUIRED' }),
+          storeConfig(target, bucket, mode, { responseChecksumValidation: 'WHEN_REQUIRED', clock }),
         );
       },
       async cleanup(store) {

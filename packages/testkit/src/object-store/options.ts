@@ -30,6 +30,8 @@ export interface ObjectStoreConformanceOptions {
   serverLimitations?: {
     /** The server accepts presigned requests without checking their signature (e.g. moto). */
     presignSignaturesUnverified?: string;
+    /** The server serves presigned requests after they expire (e.g. moto): skips the expiry cases. */
+    presignExpiryUnverified?: string;
   };
   /** Root of the keys the suite writes; default `stowage-conformance`. A random run id goes below it. */
   keyRoot?: string;
