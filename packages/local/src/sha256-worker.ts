@@ -3,9 +3,9 @@ import { Worker } from 'node:worker_threads';
 /** Bytes copied per message to the worker (small chunks are batched up to this). */
 const PIECE = 1024 * 1024;
 /** How far (in bytes) a job's feeder may run ahead of the worker before it has to wait. */
-const MAX_BEHIND = 4 * PIECE;
+const MAX_BEHIND = 2 * PIECE;
 /** Pieces kept for reuse (they come back from the worker with its acknowledgement). */
-const SPARE_PIECES = 8;
+const SPARE_PIECES = 4;
 
 // Plain CommonJS, evaluated in the worker: no file to resolve, whether this package runs
 // from its TypeScript sources (tests) or from dist.
