@@ -5,11 +5,18 @@ import { type ListeningLocalServer, LocalObjectStore, listenLocalServer } from '
 import { MemoryJobStateStore } from '@stowage/memory';
 import { S3BucketAdmin } from '@stowage/s3';
 import { SeaweedFsObjectStore } from '@stowage/seaweedfs';
-import { describeObjectStoreConformance, describeWithServer, uniqueBucketName } from '@stowage/testkit';
+import {
+  describeObjectStoreConformance,
+  describeWithServer,
+  OffsetClock,
+  uniqueBucketName,
+} from '@stowage/testkit';
 import { HybridObjectStore } from './hybrid-object-store.js';
 
 // local → SeaweedFS (the realistic migration: off a developer disk onto a cluster), at 50%.
-// No manual clock: SeaweedFS judges presign expiry by its own clock, so expiry cases skip.
+// Both sides sign with one OffsetClock (real time plus a settable offset): SeaweedFS judges
+// presign expiry by its own clock, so the suite signs in the past ('signer') instead of
+// advancing time after signing; the local server checks against the same clock.
 const SECRET = 'hybrid-seaweed-conformance-secret-0123';
 
 describeWithServer('seaweedfs', (target) => {
@@ -23,24 +30,27 @@ describeWithServer('seaweedfs', (target) => {
   let root: string | undefined;
   let server: ListeningLocalServer | undefined;
   let seaweed: SeaweedFsObjectStore | undefined;
+  const clock = new OffsetClock();
 
   describeObjectStoreConformance({
     name: 'hybrid local+seaweedfs at 50%',
     largeObjectBytes: 16 * 1024 * 1024,
+    clock: { advance: (ms) => clock.advance(ms), set: (date) => clock.set(date), readBy: 'signer' },
     async create() {
       admin = new S3BucketAdmin({ provider: 'seaweedfs', ...connection });
       bucket = uniqueBucketName('hybrid-conf');
       await admin.createBucket(bucket);
-      seaweed = new SeaweedFsObjectStore({ ...connection, bucket });
+      seaweed = new SeaweedFsObjectStore({ ...connection, bucket, clock });
       root = await mkdtemp(join(tmpdir(), 'stowage-hybrid-seaweed-'));
       let local: LocalObjectStore | undefined;
       server = await listenLocalServer({ store: () => local, secret: SECRET });
-      local = new LocalObjectStore({ root, signing: { secret: SECRET, baseUrl: server.url } });
+      local = new LocalObjectStore({ root, clock, signing: { secret: SECRET, baseUrl: server.url } });
       return new HybridObjectStore({
         from: local,
         to: seaweed,
         percentage: 50,
         jobs: new MemoryJobStateStore(),
+        clock,
       });
     },
     async cleanup(store) {
