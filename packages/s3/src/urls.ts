@@ -1,18 +1,5 @@
+import { encodeKeyPath } from '@stowage/core';
 import type { ResolvedS3StoreConfig } from './config.js';
-
-/** A key as URL path segments: every segment percent-encoded, the slashes kept. */
-export function encodeKeyPath(key: string): string {
-  return key
-    .split('/')
-    .map((segment) =>
-      // encodeURIComponent leaves !'()* alone; S3 (and SigV4) expect them encoded too.
-      encodeURIComponent(segment).replace(
-        /[!'()*]/g,
-        (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-      ),
-    )
-    .join('/');
-}
 
 /** CopyObject's `x-amz-copy-source`: `bucket/key`, URL-encoded. */
 export function encodeCopySource(bucket: string, key: string): string {

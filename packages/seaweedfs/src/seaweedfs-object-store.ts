@@ -4,6 +4,7 @@ import {
   assertValidKey,
   type Body,
   type Clock,
+  encodeKeyPath,
   isBody,
   isInMemoryBody,
   isStorageError,
@@ -15,7 +16,7 @@ import {
   toBuffer,
   toReadable,
 } from '@stowage/core';
-import { encodeKeyPath, mapS3Error, S3ObjectStore, type S3StoreConfig, VerifyingStream } from '@stowage/s3';
+import { mapS3Error, S3ObjectStore, type S3StoreConfig, VerifyingStream } from '@stowage/s3';
 import { z } from 'zod';
 import { seaweedTtl } from './seaweed-ttl.js';
 
