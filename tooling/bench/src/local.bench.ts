@@ -44,12 +44,21 @@ const ROUNDS = Number(process.env.STOWAGE_BENCH_ROUNDS ?? 5);
 
 const base = await mkdtemp(join(process.env.STOWAGE_BENCH_DIR ?? tmpdir(), 'stowage-bench-local-'));
 const localRoot = join(base, 'local');
-const rawRoot = join(base, 'raw');
+/**
+ * Where the raw side keeps `key`: beside the store's own file for it, in the same directory
+ * ("raw-" before the name). Same directories, same filesystem block groups: on ext4 the cost
+ * of creating a file depends on its block group's recently freed inodes (without a journal
+ * they are skipped one by one), so separate trees could favour either side by placement.
+ */
+function rawPath(key: string): string {
+  const cut = key.lastIndexOf('/') + 1;
+  return join(localRoot, `${key.slice(0, cut)}raw-${key.slice(cut)}`);
+}
 const local = new LocalObjectStore({ root: localRoot });
 const memory = new MemoryObjectStore();
 
 async function rawPut(key: string, body: Buffer): Promise<void> {
-  const path = join(rawRoot, key);
+  const path = rawPath(key);
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
   const temp = join(dir, `.tmp-${randomBytes(8).toString('hex')}`);
@@ -81,7 +90,7 @@ async function rawHashedPut(key: string, body: Buffer): Promise<void> {
 
 async function rawGet(key: string): Promise<number> {
   // Same read size as the store uses, so the comparison is about the store, not the buffer size.
-  return drain(createReadStream(join(rawRoot, key), { highWaterMark: 256 * KiB }));
+  return drain(createReadStream(rawPath(key), { highWaterMark: 256 * KiB }));
 }
 
 /** A raw listing of the same tree: walk directories, lstat every file, sort the keys. */
