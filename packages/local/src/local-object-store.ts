@@ -110,10 +110,11 @@ type EntryFields = Omit<SidecarEntry, 'id' | 'lastModified'>;
  * Writes are atomic and durable: the body streams into a temp file in the target directory
  * while it is hashed, is fsynced, the sidecar (new entry plus the entry of the body being
  * replaced; only when the entry is not derivable) is written and renamed first, then the body
- * is renamed over the old one and the directory is fsynced. A reader, or a process restarted after a crash at any point, sees
- * the old object or the new one, each with its own metadata. `ifNoneMatch: '*'` creates with
- * `link()`, which fails if the name exists, so exactly one of racing creators wins even
- * across processes; writers of one key are serialised within the process.
+ * is renamed over the old one and the directory is fsynced. A reader, or a process restarted
+ * after a crash at any point, sees the old object or the new one, each with its own
+ * metadata. `ifNoneMatch: '*'` creates with `link()`, which fails if the name exists, so
+ * exactly one of racing creators wins even across processes; writers of one key are
+ * serialised within the process.
  *
  * Safety: no path is opened through a symbolic link. Reads open with O_NOFOLLOW and check
  * the descriptor's real path; writes create directories one by one, refusing symlinks. A
@@ -684,8 +685,12 @@ export class LocalObjectStore implements ObjectStore {
         throw conflictOr(error, key, ctx);
       });
     }
-    // A plain small body replacing nothing, or a body this process knows had no sidecar
-    // either, leaves nothing stale to remove.
+    // Stale sidecar entries are removed so that none can ever be taken for the new body. Not
+    // needed when nothing was there, or when this process saw the replaced body as plain and
+    // small too: our own puts of such bodies removed the sidecar, and an entry computed fresh
+    // means none in the sidecar matched. (Entries left by another process's failed write name
+    // a temp inode with an earlier mtime; matching the new body would need the same inode,
+    // size and nanosecond mtime.)
     const nothingStale =
       derived &&
       entry.id.size <= SIDECAR_FREE_MAX &&
