@@ -1,4 +1,4 @@
-export * from './encode-key-path.js';
+export { decodeKeyPath, encodeKeyPath } from '@stowage/core';
 export * from './local-cdn.js';
 export * from './local-object-store.js';
 export * from './local-server.js';

@@ -3,11 +3,11 @@ import {
   assertValidPrefix,
   type Cdn,
   type CdnCapabilities,
+  encodeKeyPath,
   kindFromHttpStatus,
   type PurgeTarget,
   StorageError,
 } from '@stowage/core';
-import { encodeKeyPath } from './encode-key-path.js';
 import { parseLocalOptions } from './options.js';
 
 export interface LocalCdnOptions {

@@ -16,6 +16,7 @@ import {
 import { Readable } from 'node:stream';
 import {
   abortedError,
+  assertHeaderValues,
   assertPresignExpiry,
   assertPutOptions,
   assertRange,
@@ -28,6 +29,7 @@ import {
   DEFAULT_CONTENT_TYPE,
   type DeleteManyResult,
   encodeKeyCursor,
+  encodeKeyPath,
   etagsMatch,
   type GetOptions,
   type GetResult,
@@ -54,7 +56,6 @@ import {
   throwIfAborted,
   type Visibility,
 } from '@stowage/core';
-import { encodeKeyPath } from './encode-key-path.js';
 import { type Ctx, errnoCode, toStorageError } from './fs-errors.js';
 import { hashFile } from './hash-file.js';
 import { KeyedMutex } from './keyed-mutex.js';
@@ -79,7 +80,6 @@ import { type SweepResult, sweepDebris } from './sweep.js';
 import { type WrittenTemp, writeTemp } from './write-temp.js';
 
 // Header values end up in HTTP responses of the local server: printable ASCII only.
-const HEADER_VALUE = /^[\u0020-\u007e]*$/;
 /** Sidecar entries remembered per body path, so repeated reads and listings skip the sidecar. */
 const INFO_CACHE_LIMIT = 20_000;
 /** Files looked up in parallel while listing. */
@@ -1141,27 +1141,6 @@ function toInfo(key: string, entry: SidecarEntry, size: number): ObjectInfo {
   if (entry.cacheControl !== undefined) info.cacheControl = entry.cacheControl;
   if (entry.contentDisposition !== undefined) info.contentDisposition = entry.contentDisposition;
   return info;
-}
-
-function assertHeaderValues(
-  values: {
-    contentType?: string | undefined;
-    cacheControl?: string | undefined;
-    contentDisposition?: string | undefined;
-  },
-  ctx: Ctx,
-): void {
-  for (const name of ['contentType', 'cacheControl', 'contentDisposition'] as const) {
-    const value = values[name];
-    if (value === undefined) continue;
-    if (typeof value !== 'string' || value === '' || !HEADER_VALUE.test(value)) {
-      throw new StorageError(
-        'InvalidInput',
-        `${name} must be non-empty printable ASCII (encode non-ASCII file names as RFC 8187 filename*=)`,
-        ctx,
-      );
-    }
-  }
 }
 
 function watchAbort(body: Readable, signal: AbortSignal | undefined, ctx: Ctx): void {

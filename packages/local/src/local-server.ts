@@ -7,8 +7,14 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream/promises';
-import { type ErrorKind, etagsMatch, isStorageError, isValidKey, type ObjectInfo } from '@stowage/core';
-import { decodeKeyPath } from './encode-key-path.js';
+import {
+  decodeKeyPath,
+  type ErrorKind,
+  etagsMatch,
+  isStorageError,
+  isValidKey,
+  type ObjectInfo,
+} from '@stowage/core';
 import { parseRangeHeader } from './http-range.js';
 import type { LocalObjectStore } from './local-object-store.js';
 import { isSignedQuery, type Verification, verifySignedQuery } from './signer.js';
