@@ -16,6 +16,7 @@ import {
 import { Readable } from 'node:stream';
 import {
   abortedError,
+  assertCopyOptions,
   assertHeaderValues,
   assertPresignExpiry,
   assertPutOptions,
@@ -569,18 +570,8 @@ export class LocalObjectStore implements ObjectStore {
   ): Record<string, string> | undefined {
     this.checkKey(from, ctx);
     this.checkKey(to, toCtx);
-    if (options.ifNoneMatch !== undefined && options.ifNoneMatch !== '*') {
-      throw new StorageError('InvalidInput', `ifNoneMatch only accepts '*'`, ctx);
-    }
-    if (
-      options.visibility !== undefined &&
-      options.visibility !== 'public' &&
-      options.visibility !== 'private'
-    ) {
-      throw new StorageError('InvalidInput', `visibility must be 'public' or 'private'`, ctx);
-    }
+    assertCopyOptions(options, ctx);
     const metadata = options.metadata === undefined ? undefined : normalizeMetadata(options.metadata, ctx);
-    assertHeaderValues(options, ctx);
     throwIfAborted(options.signal, ctx);
     return metadata;
   }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
   abortedError,
+  assertCopyOptions,
   assertHeaderValues,
   assertPresignExpiry,
   assertPutOptions,
@@ -411,18 +412,8 @@ export class MemoryObjectStore implements ObjectStore {
       assertValidKey(from, ctx);
       const toCtx: Ctx = { ...ctx, key: to };
       assertValidKey(to, toCtx);
-      if (options.ifNoneMatch !== undefined && options.ifNoneMatch !== '*') {
-        throw new StorageError('InvalidInput', `ifNoneMatch only accepts '*'`, ctx);
-      }
-      if (
-        options.visibility !== undefined &&
-        options.visibility !== 'public' &&
-        options.visibility !== 'private'
-      ) {
-        throw new StorageError('InvalidInput', `visibility must be 'public' or 'private'`, ctx);
-      }
+      assertCopyOptions(options, ctx);
       const metadata = options.metadata === undefined ? undefined : normalizeMetadata(options.metadata, ctx);
-      assertHeaderValues(options, ctx);
       throwIfAborted(options.signal, ctx);
       const source = this.require(from, ctx);
       if (options.ifMatch !== undefined && !etagsMatch(source.etag, options.ifMatch)) {

@@ -19,6 +19,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import {
   abortedError,
+  assertCopyOptions,
   assertPresignExpiry,
   assertPutOptions,
   assertRange,
@@ -729,16 +730,7 @@ export class S3ObjectStore implements ObjectStore {
     try {
       assertValidKey(from, ctx);
       assertValidKey(to, this.ctx(operation, to));
-      if (options.ifNoneMatch !== undefined && options.ifNoneMatch !== '*') {
-        throw new StorageError('InvalidInput', `ifNoneMatch only accepts '*'`, ctx);
-      }
-      if (
-        options.visibility !== undefined &&
-        options.visibility !== 'public' &&
-        options.visibility !== 'private'
-      ) {
-        throw new StorageError('InvalidInput', `visibility must be 'public' or 'private'`, ctx);
-      }
+      assertCopyOptions(options, ctx);
       const replacement = options.metadata === undefined ? undefined : userMetadata(options.metadata, ctx);
       this.assertWriteSupported(
         { visibility: options.visibility, ifNoneMatch: options.ifNoneMatch },

@@ -1,5 +1,5 @@
 import { StorageError } from '../errors/storage-error.js';
-import type { PutOptions } from '../model/object-info.js';
+import type { CopyOptions, PutOptions } from '../model/object-info.js';
 
 /** S3 caps user metadata at 2 KiB; the portable limit is the smallest across backends. */
 export const MAX_METADATA_BYTES = 2048;
@@ -171,4 +171,22 @@ export function resolveRange(
   }
   const end = Math.min(range.end ?? size - 1, size - 1);
   return { start: range.start, end };
+}
+
+/**
+ * Checks copy/move options that every adapter treats alike, before any I/O.
+ * @throws InvalidInput for malformed options.
+ */
+export function assertCopyOptions(options: CopyOptions, ctx: Ctx = {}): void {
+  if (options.ifNoneMatch !== undefined && options.ifNoneMatch !== '*') {
+    throw new StorageError('InvalidInput', `ifNoneMatch only accepts '*'`, ctx);
+  }
+  if (
+    options.visibility !== undefined &&
+    options.visibility !== 'public' &&
+    options.visibility !== 'private'
+  ) {
+    throw new StorageError('InvalidInput', `visibility must be 'public' or 'private'`, ctx);
+  }
+  assertHeaderValues(options, ctx);
 }
