@@ -2,6 +2,8 @@ import { constants } from 'node:fs';
 import { type FileHandle, open, unlink } from 'node:fs/promises';
 import {
   abortedError,
+  assertBodyLength,
+  assertBodySha256,
   type Body,
   isInMemoryBody,
   isStorageError,
@@ -56,13 +58,7 @@ export async function writeTemp(
     const { size, sha256: hashing } = isInMemoryBody(body)
       ? await writeBytes(fh, toBuffer(body), sink, options)
       : await writeStream(fh, body, sink, options, ctx);
-    if (options.contentLength !== undefined && size !== options.contentLength) {
-      throw new StorageError(
-        'Integrity',
-        `Body is ${size} bytes but contentLength says ${options.contentLength}`,
-        ctx,
-      );
-    }
+    assertBodyLength(size, options.contentLength, ctx);
     // No write follows, so the identity (inode, size, mtime) is final before the fsync,
     // and the fsync need not wait for the hash.
     const id = identityOf(await fh.stat({ bigint: true }));
@@ -75,13 +71,7 @@ export async function writeTemp(
     })();
     settled.catch(() => {}); // observed by the caller; this only keeps Node from calling it unhandled
     const sha256 = await hashing;
-    if (options.sha256 !== undefined && sha256 !== options.sha256) {
-      throw new StorageError(
-        'Integrity',
-        `Body sha256 ${sha256} does not match the expected ${options.sha256}`,
-        ctx,
-      );
-    }
+    assertBodySha256(sha256, options.sha256, ctx);
     if (options.signal?.aborted) throw abortedError(options.signal, ctx);
     return { path, id, size, sha256, settled };
   } catch (error) {

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
   abortedError,
+  assertBodyLength,
+  assertBodySha256,
   assertCopyOptions,
   assertHeaderValues,
   assertPresignExpiry,
@@ -189,21 +191,9 @@ export class MemoryObjectStore implements ObjectStore {
       if (total !== undefined) this.assertSize(total, ctx);
 
       const bytes = await this.collect(body, options, total, ctx);
-      if (options.contentLength !== undefined && bytes.length !== options.contentLength) {
-        throw new StorageError(
-          'Integrity',
-          `Body is ${bytes.length} bytes but contentLength says ${options.contentLength}`,
-          ctx,
-        );
-      }
+      assertBodyLength(bytes.length, options.contentLength, ctx);
       const sha256 = sha256Hex(bytes);
-      if (options.sha256 !== undefined && sha256 !== options.sha256) {
-        throw new StorageError(
-          'Integrity',
-          `Body sha256 ${sha256} does not match the expected ${options.sha256}`,
-          ctx,
-        );
-      }
+      assertBodySha256(sha256, options.sha256, ctx);
       throwIfAborted(options.signal, ctx);
       // Preconditions are checked at commit with no await in between, so concurrent
       // conditional writes serialise: exactly one `ifNoneMatch: '*'` put wins.

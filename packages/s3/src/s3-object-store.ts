@@ -19,6 +19,8 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import {
   abortedError,
+  assertBodyLength,
+  assertBodySha256,
   assertCopyOptions,
   assertPresignExpiry,
   assertPutOptions,
@@ -299,20 +301,8 @@ export class S3ObjectStore implements ObjectStore {
     user: Record<string, string>,
     ctx: ErrorContext,
   ): Promise<ObjectInfo> {
-    if (options.contentLength !== undefined && options.contentLength !== bytes.length) {
-      throw new StorageError(
-        'Integrity',
-        `Body is ${bytes.length} bytes but contentLength says ${options.contentLength}`,
-        ctx,
-      );
-    }
-    if (options.sha256 !== undefined && options.sha256 !== sha256) {
-      throw new StorageError(
-        'Integrity',
-        `Body sha256 ${sha256} does not match the expected ${options.sha256}`,
-        ctx,
-      );
-    }
+    assertBodyLength(bytes.length, options.contentLength, ctx);
+    assertBodySha256(sha256, options.sha256, ctx);
     this.assertSize(bytes.length, ctx);
     const params = this.writeParams(key, options, user, sha256);
     if (bytes.length >= this.config.multipartThreshold) {
@@ -410,21 +400,9 @@ export class S3ObjectStore implements ObjectStore {
             );
           yield chunk;
         }
-        if (contentLength !== undefined && total !== contentLength) {
-          throw new StorageError(
-            'Integrity',
-            `Body is ${total} bytes but contentLength says ${contentLength}`,
-            ctx,
-          );
-        }
+        assertBodyLength(total, contentLength, ctx);
         const digest = hash.digest('hex');
-        if (expected !== undefined && digest !== expected) {
-          throw new StorageError(
-            'Integrity',
-            `Body sha256 ${digest} does not match the expected ${expected}`,
-            ctx,
-          );
-        }
+        assertBodySha256(digest, expected, ctx);
         final = { sha256: digest, bytes: total };
       }
       const params = this.writeParams(key, options, user, expected);

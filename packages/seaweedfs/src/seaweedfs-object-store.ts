@@ -1,6 +1,8 @@
 import { pipeline, Readable } from 'node:stream';
 import type { ReadableStream as NodeWebReadableStream } from 'node:stream/web';
 import {
+  assertBodyLength,
+  assertBodySha256,
   assertValidKey,
   type Body,
   type Clock,
@@ -208,18 +210,6 @@ function checkBody(
   options: PutWithTtlOptions,
   ctx: { operation: string; key: string; backend: string },
 ) {
-  if (options.contentLength !== undefined && options.contentLength !== size) {
-    throw new StorageError(
-      'Integrity',
-      `Body is ${size} bytes but contentLength says ${options.contentLength}`,
-      ctx,
-    );
-  }
-  if (options.sha256 !== undefined && options.sha256 !== sha256) {
-    throw new StorageError(
-      'Integrity',
-      `Body sha256 ${sha256} does not match the expected ${options.sha256}`,
-      ctx,
-    );
-  }
+  assertBodyLength(size, options.contentLength, ctx);
+  assertBodySha256(sha256, options.sha256, ctx);
 }

@@ -190,3 +190,21 @@ export function assertCopyOptions(options: CopyOptions, ctx: Ctx = {}): void {
   }
   assertHeaderValues(options, ctx);
 }
+
+/**
+ * @throws Integrity when a body's byte count differs from the declared `contentLength`.
+ */
+export function assertBodyLength(actual: number, expected: number | undefined, ctx: Ctx = {}): void {
+  if (expected !== undefined && actual !== expected) {
+    throw new StorageError('Integrity', `Body is ${actual} bytes but contentLength says ${expected}`, ctx);
+  }
+}
+
+/**
+ * @throws Integrity when a body's sha256 differs from the expected one.
+ */
+export function assertBodySha256(actual: string, expected: string | undefined, ctx: Ctx = {}): void {
+  if (expected !== undefined && actual !== expected) {
+    throw new StorageError('Integrity', `Body sha256 ${actual} does not match the expected ${expected}`, ctx);
+  }
+}
