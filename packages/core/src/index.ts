@@ -1,3 +1,4 @@
+export * from './body/pull-readable.js';
 export * from './body/read-bytes.js';
 export * from './body/to-readable.js';
 export * from './content-type/infer-content-type.js';
@@ -7,6 +8,7 @@ export * from './keys/validate-key.js';
 export * from './list/cursor.js';
 export * from './list/list-from-pages.js';
 export * from './list/page-from-sorted.js';
+export * from './list/page-progress.js';
 export * from './model/capabilities.js';
 export * from './model/object-info.js';
 export * from './model/page.js';

@@ -197,6 +197,37 @@ describe('routing of writes and reads', () => {
     });
   }
 
+  it('a side whose pages go backwards fails the listing with Unexpected instead of looping', async () => {
+    const broken = new MemoryObjectStore();
+    // Ignores cursors and startAfter: every page starts over, as a server with a broken StartAfter might.
+    broken.listPage = (options = {}) =>
+      MemoryObjectStore.prototype.listPage.call(broken, {
+        ...options,
+        cursor: undefined,
+        startAfter: undefined,
+      });
+    const h = new HybridObjectStore({
+      from: broken,
+      to: new MemoryObjectStore(),
+      percentage: 0,
+      jobs: new MemoryJobStateStore(),
+    });
+    for (const k of ['a', 'b', 'c']) await h.put(k, k);
+    const seen: string[] = [];
+    const error = await caught(
+      (async () => {
+        for await (const entry of h.list({ pageSize: 1 })) {
+          seen.push('key' in entry ? entry.key : entry.prefix);
+          if (seen.length > 10) throw new Error('the listing loops');
+        }
+      })(),
+    );
+    expect(error.kind).toBe('Unexpected');
+    expect(error.message).toMatch(/goes backwards/);
+    expect(seen).toEqual(['a']);
+    await h.close();
+  });
+
   it('merges delimiter folders from both sides', async () => {
     const { store, fromInner, toInner } = setup(50);
     await fromInner.put('d/a/1', 'x');

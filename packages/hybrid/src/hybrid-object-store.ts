@@ -1,4 +1,5 @@
 import {
+  assertPageProgress,
   assertPresignExpiry,
   assertPutOptions,
   assertValidKey,
@@ -396,7 +397,7 @@ export class HybridObjectStore implements ObjectStore {
   // ---------------------------------------------------------------- listing
 
   list(options: ListOptions = {}): AsyncIterable<ListEntry> {
-    return listFromPages((page) => this.listPage(page), options);
+    return listFromPages((page) => this.listPage(page), options, { operation: 'list', backend: this.name });
   }
 
   /**
@@ -418,9 +419,15 @@ export class HybridObjectStore implements ObjectStore {
     // Objects only ever move by "write the new side, then delete the old one". Listing
     // from, then to, then from again (each after the previous finished) therefore sees
     // every object that exists throughout, whichever way it is moving.
-    const fromFirst = await this.from.listPage(sideOptions);
-    const toPage = await this.to.listPage(sideOptions);
-    const fromAgain = await this.from.listPage(sideOptions);
+    // A side whose page goes backwards would make the merge repeat keys or never end.
+    const side = async (store: ObjectStore) => {
+      const page = await store.listPage(sideOptions);
+      assertPageProgress(page, after, sideOptions, { operation: 'listPage', backend: store.name });
+      return page;
+    };
+    const fromFirst = await side(this.from);
+    const toPage = await side(this.to);
+    const fromAgain = await side(this.from);
     const merged = mergeSidePages(unionPages(fromFirst, fromAgain), toPage);
     const page = await buildPage(merged, limit, (entry) => this.keepListed(entry, options.signal));
     this.afterOperation();

@@ -39,16 +39,22 @@ for (const percentage of [0, 50, 100]) {
 }
 
 // Unequal backends: no presigning (Unsupported) and a size cap on one side only, which the
-// hybrid must enforce on both (its capabilities promise the smaller limit).
-describeObjectStoreConformance({
-  name: 'hybrid memory+memory(16 MiB cap) at 50%, no presign',
-  create: () =>
-    new HybridObjectStore({
-      from: new MemoryObjectStore(),
-      to: new MemoryObjectStore({ maxObjectSize: 16 * 1024 * 1024 }),
-      percentage: 50,
-      jobs: new MemoryJobStateStore(),
-    }),
-  cleanup: (store) => (store as HybridObjectStore).close(),
-  largeObjectBytes: 1024 * 1024,
-});
+// hybrid must enforce on both (its capabilities promise the smaller limit). At 0% and 100%
+// every key routes to one side, so each combination of "routed side capped or not" runs.
+const CAP = 16 * 1024 * 1024;
+for (const capped of ['from', 'to'] as const) {
+  for (const percentage of [0, 100]) {
+    describeObjectStoreConformance({
+      name: `hybrid memory+memory (16 MiB cap on ${capped}) at ${percentage}%, no presign`,
+      create: () =>
+        new HybridObjectStore({
+          from: new MemoryObjectStore(capped === 'from' ? { maxObjectSize: CAP } : {}),
+          to: new MemoryObjectStore(capped === 'to' ? { maxObjectSize: CAP } : {}),
+          percentage,
+          jobs: new MemoryJobStateStore(),
+        }),
+      cleanup: (store) => (store as HybridObjectStore).close(),
+      largeObjectBytes: 1024 * 1024,
+    });
+  }
+}

@@ -9,6 +9,7 @@ import {
   describeObjectStoreConformance,
   describeWithServer,
   OffsetClock,
+  SEAWEEDFS_SERVER_LIMITATIONS,
   uniqueBucketName,
 } from '@stowage/testkit';
 import { HybridObjectStore } from './hybrid-object-store.js';
@@ -34,6 +35,7 @@ describeWithServer('seaweedfs', (target) => {
 
   describeObjectStoreConformance({
     name: 'hybrid local+seaweedfs at 50%',
+    serverLimitations: SEAWEEDFS_SERVER_LIMITATIONS,
     largeObjectBytes: 16 * 1024 * 1024,
     clock: { advance: (ms) => clock.advance(ms), set: (date) => clock.set(date), readBy: 'signer' },
     async create() {

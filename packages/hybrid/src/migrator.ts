@@ -1,10 +1,13 @@
 import { EventEmitter } from 'node:events';
 import {
+  assertPageProgress,
   compareKeys,
+  decodeKeyCursor,
   isStorageError,
   type JobState,
   type JobStateStore,
   type ListPage,
+  type ListPageOptions,
   type ObjectStore,
   StorageError,
 } from '@stowage/core';
@@ -358,18 +361,21 @@ export class Migrator extends EventEmitter {
   }
 
   private async *keysOf(store: ObjectStore, after: string | undefined): AsyncGenerator<string> {
-    let startAfter = after;
-    for (;;) {
-      const options: Parameters<ObjectStore['listPage']>[0] = { limit: 1000 };
+    let cursor: string | undefined;
+    let position = after;
+    do {
+      const options: ListPageOptions = { limit: 1000 };
       if (this.prefix !== '') options.prefix = this.prefix;
-      if (startAfter !== undefined) options.startAfter = startAfter;
+      if (after !== undefined) options.startAfter = after;
+      if (cursor !== undefined) options.cursor = cursor;
       if (this.signal !== undefined) options.signal = this.signal;
       const page: ListPage = await this.withRetries(() => store.listPage(options));
+      // A page that goes backwards would make the migrator copy keys twice or never finish.
+      assertPageProgress(page, position, options, { operation: 'migrate', backend: store.name });
       for (const item of page.items) yield item.key;
-      const last = page.items.at(-1);
-      if (page.cursor === undefined || last === undefined) return;
-      startAfter = last.key;
-    }
+      cursor = page.cursor;
+      if (cursor !== undefined) position = decodeKeyCursor(cursor);
+    } while (cursor !== undefined);
   }
 
   private async withRetries<T>(

@@ -1,5 +1,4 @@
-import { Readable } from 'node:stream';
-import { type Body, knownLength, StorageError, toReadable } from '@stowage/core';
+import { type Body, inspectStream, knownLength, StorageError, toReadable } from '@stowage/core';
 
 /**
  * Enforces the hybrid's declared `maxObjectSize` (the smaller of its two backends') on the
@@ -20,20 +19,11 @@ export function limitBody(
     if (length > limit) throw tooLarge(length, limit, ctx);
     return body;
   }
-  async function* guarded(): AsyncGenerator<Buffer> {
-    const source = toReadable(body);
-    let seen = 0;
-    for await (const chunk of source) {
-      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-      seen += buf.length;
-      if (seen > limit!) {
-        source.destroy();
-        throw tooLarge(seen, limit!, ctx);
-      }
-      yield buf;
-    }
-  }
-  return Readable.from(guarded(), { objectMode: false });
+  let seen = 0;
+  return inspectStream(toReadable(body), (chunk) => {
+    seen += chunk.length;
+    if (seen > limit) throw tooLarge(seen, limit, ctx);
+  });
 }
 
 function tooLarge(

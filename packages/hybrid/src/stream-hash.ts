@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type Capabilities, HashingStream, type ObjectInfo, type PutOptions } from '@stowage/core';
+import {
+  type Capabilities,
+  HashingStream,
+  inspectStream,
+  type ObjectInfo,
+  type PutOptions,
+} from '@stowage/core';
 
 /**
  * Passes `source` through a sha256 hasher without buffering it. The returned stream is
@@ -14,20 +20,13 @@ export function hashThrough(source: Readable): {
   result: () => { sha256: string; bytes: number };
   destroy: (error?: Error) => void;
 } {
-  // A late source error (say an abort after the copy finished) must not go unhandled.
-  source.on('error', () => {});
   const sha = createHash('sha256');
   let bytes = 0;
   let digest: string | undefined;
-  async function* hashed(): AsyncGenerator<Buffer> {
-    for await (const chunk of source) {
-      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-      sha.update(buf);
-      bytes += buf.length;
-      yield buf;
-    }
-  }
-  const body = Readable.from(hashed(), { objectMode: false });
+  const body = inspectStream(source, (chunk) => {
+    sha.update(chunk);
+    bytes += chunk.length;
+  });
   return {
     body,
     result: () => {

@@ -1,6 +1,6 @@
 import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { compareKeys, isAfter, keyProblem } from '@stowage/core';
+import { compareKeys, isAfter, keyProblem, levelFolder } from '@stowage/core';
 import { errnoCode } from './fs-errors.js';
 import { isReservedName } from './reserved-names.js';
 
@@ -30,6 +30,7 @@ export async function* walkKeys(
   const cut = prefix.lastIndexOf('/') + 1;
   const startKey = prefix.slice(0, cut);
   const namePrefix = prefix.slice(cut);
+  const skipFolder = levelFolder(prefix, after, delimiter);
   const startPath = startKey === '' ? rootPath : `${rootPath}/${startKey.slice(0, -1)}`;
   yield* walkDir(startKey, startPath, namePrefix, true);
 
@@ -43,13 +44,14 @@ export async function* walkKeys(
       const path = `${dirPath}/${entry.name}`;
       if (!entry.dir) {
         const key = dirKey + entry.name;
-        if (isAfter(key, after, delimiter)) yield { kind: 'file', key, path };
+        if (isAfter(key, after, skipFolder)) yield { kind: 'file', key, path };
         continue;
       }
       const sub = `${dirKey}${entry.name}/`;
       // Every key below `sub` starts with it: if `sub` sorts before `after` and is not a
       // prefix of it, the whole subtree is already behind the cursor.
       if (after !== undefined && compareKeys(sub, after) <= 0 && !after.startsWith(sub)) continue;
+      if (sub === skipFolder) continue;
       if (delimiter !== undefined && top) {
         for await (const _ of walkDir(sub, path, '', false)) {
           yield { kind: 'folder', prefix: sub };

@@ -15,7 +15,6 @@ import {
 } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import {
-  abortedError,
   assertCopyOptions,
   assertHeaderValues,
   assertPresignExpiry,
@@ -29,6 +28,7 @@ import {
   contentTypeFromKey,
   DEFAULT_CONTENT_TYPE,
   type DeleteManyResult,
+  destroyOnAbort,
   encodeKeyCursor,
   encodeKeyPath,
   etagsMatch,
@@ -253,7 +253,7 @@ export class LocalObjectStore implements ObjectStore {
         } else {
           body = fh.createReadStream({ start, end, autoClose: true, highWaterMark: 256 * 1024 });
         }
-        watchAbort(body, options.signal, ctx);
+        destroyOnAbort(body, options.signal, ctx);
         const info = toInfo(key, entry, size);
         return range === undefined ? { info, body } : { info, body, range };
       } catch (error) {
@@ -1132,15 +1132,4 @@ function toInfo(key: string, entry: SidecarEntry, size: number): ObjectInfo {
   if (entry.cacheControl !== undefined) info.cacheControl = entry.cacheControl;
   if (entry.contentDisposition !== undefined) info.contentDisposition = entry.contentDisposition;
   return info;
-}
-
-function watchAbort(body: Readable, signal: AbortSignal | undefined, ctx: Ctx): void {
-  if (signal === undefined) return;
-  const onAbort = () => body.destroy(abortedError(signal, ctx));
-  if (signal.aborted) {
-    onAbort();
-    return;
-  }
-  signal.addEventListener('abort', onAbort, { once: true });
-  body.once('close', () => signal.removeEventListener('abort', onAbort));
 }

@@ -17,6 +17,7 @@ import {
   contentTypeFromKey,
   DEFAULT_CONTENT_TYPE,
   type DeleteManyResult,
+  destroyOnAbort,
   etagsMatch,
   firstIndexAfter,
   type GetOptions,
@@ -632,10 +633,6 @@ function readStream(bytes: Buffer, signal: AbortSignal | undefined, ctx: Ctx): R
       offset = end;
     },
   });
-  if (signal !== undefined) {
-    const onAbort = () => stream.destroy(abortedError(signal, ctx));
-    signal.addEventListener('abort', onAbort, { once: true });
-    stream.once('close', () => signal.removeEventListener('abort', onAbort));
-  }
+  destroyOnAbort(stream, signal, ctx);
   return stream;
 }

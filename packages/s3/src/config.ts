@@ -36,6 +36,7 @@ const overridesSchema = z
     copyConditionalWrite: z.boolean(),
     lifecycle: z.boolean(),
     dropsEmptyMetadataValues: z.boolean(),
+    listOrder: z.enum(['lexicographic', 'tree']),
     maxObjectSize: z.number().int().positive(),
     maxCopySize: z.number().int().positive(),
     defaultRegion: z.string().min(1),

@@ -8,6 +8,14 @@ export type S3Provider = 'aws' | 'spaces' | 'seaweedfs' | 'generic';
 
 export type ChecksumMode = 'WHEN_SUPPORTED' | 'WHEN_REQUIRED';
 
+/**
+ * How ListObjectsV2 orders its results: `lexicographic` (UTF-8 byte order, StartAfter by byte
+ * position, as S3 specifies) or `tree` (a walk of the server's directory tree: a folder's keys
+ * right after its name, StartAfter skipping whole folders). The adapter lists in byte order
+ * either way; this tells it how to get there (see `list/tree-walk.ts`).
+ */
+export type ListOrder = 'lexicographic' | 'tree';
+
 export interface S3Profile {
   readonly provider: S3Provider;
   /** Path-style URLs (`endpoint/bucket/key`) instead of virtual-hosted (`bucket.endpoint/key`). */
@@ -43,6 +51,8 @@ export interface S3Profile {
   readonly lifecycle: boolean;
   /** The server drops user metadata whose value is empty; the adapter records such names itself. */
   readonly dropsEmptyMetadataValues: boolean;
+  /** The server's listing order; byte order is produced from either. */
+  readonly listOrder: ListOrder;
   /** Largest object a single upload may create. */
   readonly maxObjectSize: number;
   /** Largest object CopyObject can copy in one request. */
@@ -73,6 +83,7 @@ export const S3_PROFILES: Readonly<Record<S3Provider, S3Profile>> = {
     copyConditionalWrite: true,
     lifecycle: true,
     dropsEmptyMetadataValues: false,
+    listOrder: 'lexicographic',
     maxObjectSize: 5 * TiB,
     maxCopySize: 5 * GiB,
     defaultRegion: 'us-east-1',
@@ -92,6 +103,7 @@ export const S3_PROFILES: Readonly<Record<S3Provider, S3Profile>> = {
     copyConditionalWrite: false,
     lifecycle: true,
     dropsEmptyMetadataValues: false,
+    listOrder: 'lexicographic',
     maxObjectSize: 5 * TiB,
     maxCopySize: 5 * GiB,
     defaultRegion: 'nyc3',
@@ -114,6 +126,8 @@ export const S3_PROFILES: Readonly<Record<S3Provider, S3Profile>> = {
     lifecycle: true,
     // 4.48 silently drops `x-amz-meta-*` headers whose value is empty.
     dropsEmptyMetadataValues: true,
+    // 4.48 walks its directory tree: `a/b` lists before `a!`, and StartAfter 'a' skips `a/…`.
+    listOrder: 'tree',
     maxObjectSize: 5 * TiB,
     maxCopySize: 5 * GiB,
     defaultRegion: 'us-east-1',
@@ -133,6 +147,7 @@ export const S3_PROFILES: Readonly<Record<S3Provider, S3Profile>> = {
     copyConditionalWrite: false,
     lifecycle: false,
     dropsEmptyMetadataValues: false,
+    listOrder: 'lexicographic',
     maxObjectSize: 5 * TiB,
     maxCopySize: 5 * GiB,
     defaultRegion: 'us-east-1',

@@ -10,7 +10,6 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   type HeadObjectCommandOutput,
-  ListObjectsV2Command,
   PutObjectCommand,
   type PutObjectCommandInput,
   type S3Client,
@@ -31,9 +30,8 @@ import {
   type Capabilities,
   type Clock,
   type CopyOptions,
-  compareKeys,
   type DeleteManyResult,
-  encodeKeyCursor,
+  destroyOnAbort,
   etagsMatch,
   type GetOptions,
   type GetResult,
@@ -44,14 +42,13 @@ import {
   type ListOptions,
   type ListPage,
   type ListPageOptions,
-  listFromPages,
   type ObjectInfo,
   type ObjectStore,
-  type ObjectSummary,
   type PresignedRequest,
   type PresignGetOptions,
   type PresignPutOptions,
   type PutOptions,
+  pullReadable,
   quoteEtag,
   resolveListStart,
   StorageError,
@@ -70,6 +67,8 @@ import {
   type S3StoreConfig,
 } from './config.js';
 import { type ErrorContext, mapS3Error, rekind, s3ErrorCode } from './error-map.js';
+import { sdkListServer } from './list/list-server.js';
+import { type ListQuery, listEntries, takePage } from './list/s3-listing.js';
 import { encodeMetadata, objectInfoFromHeaders, userMetadata } from './object-metadata.js';
 import { MAX_PARTS, partSizeFor } from './part-size.js';
 import type { S3Profile } from './profiles.js';
@@ -383,30 +382,38 @@ export class S3ObjectStore implements ObjectStore {
           ? ` (an unknown-length stream is limited to partSize × ${MAX_PARTS} parts; pass contentLength or raise partSize)`
           : '';
       let final: { sha256: string; bytes: number } | undefined;
-      async function* parts(): AsyncGenerator<Buffer> {
-        while (head.length > 0) yield head.shift()!;
-        for (;;) {
+      // The bytes already read go first; destroying the body (an abort) destroys the source at
+      // once, even while a read is waiting on a stalled source.
+      const body = pullReadable(
+        async () => {
+          const buffered = head.shift();
+          if (buffered !== undefined) return buffered;
           const next = await iterator.next();
-          if (next.done) break;
+          if (next.done) {
+            assertBodyLength(total, contentLength, ctx);
+            const digest = hash.digest('hex');
+            assertBodySha256(digest, expected, ctx);
+            final = { sha256: digest, bytes: total };
+            return null;
+          }
           const chunk = asChunk(next.value);
           hash.update(chunk);
           total += chunk.length;
           if (contentLength !== undefined && total > contentLength) throw tooLong();
-          if (total > maxSize)
+          if (total > maxSize) {
             throw new StorageError(
               'PayloadTooLarge',
               `Body exceeds the ${maxSize}-byte limit${limitNote}`,
               ctx,
             );
-          yield chunk;
-        }
-        assertBodyLength(total, contentLength, ctx);
-        const digest = hash.digest('hex');
-        assertBodySha256(digest, expected, ctx);
-        final = { sha256: digest, bytes: total };
-      }
+          }
+          return chunk;
+        },
+        (error) => {
+          if (!source.destroyed) source.destroy(error ?? undefined);
+        },
+      );
       const params = this.writeParams(key, options, user, expected);
-      const body = Readable.from(parts(), { objectMode: false });
       handedOff = true;
       signal?.removeEventListener('abort', onAbort);
       return await this.putMultipart(key, body, contentLength, params, options, user, ctx, () => {
@@ -535,7 +542,7 @@ export class S3ObjectStore implements ObjectStore {
       }
       const size = contentRange?.size ?? out.ContentLength ?? 0;
       const info = objectInfoFromHeaders(key, out, size);
-      this.destroyOnAbort(body, options.signal, ctx);
+      destroyOnAbort(body, options.signal, ctx);
       const result: GetResult = { info, body };
       if (range !== undefined) {
         result.range =
@@ -555,13 +562,6 @@ export class S3ObjectStore implements ObjectStore {
       }
       throw mapped;
     }
-  }
-
-  private destroyOnAbort(body: Readable, signal: AbortSignal | undefined, ctx: ErrorContext): void {
-    if (signal === undefined) return;
-    const onAbort = () => body.destroy(abortedError(signal, ctx));
-    signal.addEventListener('abort', onAbort, { once: true });
-    body.once('close', () => signal.removeEventListener('abort', onAbort));
   }
 
   async head(key: string, options: { signal?: AbortSignal } = {}): Promise<ObjectInfo> {
@@ -818,7 +818,26 @@ export class S3ObjectStore implements ObjectStore {
   // ------------------------------------------------------------------ listing
 
   list(options: ListOptions = {}): AsyncIterable<ListEntry> {
-    return listFromPages((o) => this.listPage(o), options);
+    return this.listAll(options);
+  }
+
+  private async *listAll(options: ListOptions): AsyncGenerator<ListEntry> {
+    const ctx = this.ctx('list');
+    try {
+      if (options.startAfter !== undefined) assertValidPrefix(options.startAfter, ctx);
+      const { prefix } = resolveListStart({ ...options, limit: 1 }, ctx);
+      throwIfAborted(options.signal, ctx);
+      const query: ListQuery = { prefix, pageSize: Math.min(LIST_BATCH, options.pageSize ?? LIST_BATCH) };
+      if (options.delimiter !== undefined) query.delimiter = options.delimiter;
+      if (options.startAfter !== undefined) query.after = options.startAfter;
+      yield* listEntries(
+        sdkListServer(this.client, this.bucket, options.signal),
+        this.profile.listOrder,
+        query,
+      );
+    } catch (error) {
+      throw mapS3Error(error, ctx);
+    }
   }
 
   async listPage(options: ListPageOptions = {}): Promise<ListPage> {
@@ -827,49 +846,19 @@ export class S3ObjectStore implements ObjectStore {
       if (options.startAfter !== undefined) assertValidPrefix(options.startAfter, ctx);
       const { prefix, after, limit } = resolveListStart(options, ctx);
       throwIfAborted(options.signal, ctx);
-      const delimiter = options.delimiter;
-      // The cursor names a folder: S3 lists that folder again (its keys sort after it), so skip it.
-      const skipFolder = delimiter !== undefined && after?.endsWith(delimiter) ? after : undefined;
-      const entries: Array<ObjectSummary | string> = [];
-      let token: string | undefined;
-      let truncated = false;
-      do {
-        const want = limit - entries.length + (token === undefined && skipFolder !== undefined ? 1 : 0);
-        const out = await this.client.send(
-          new ListObjectsV2Command({
-            Bucket: this.bucket,
-            Prefix: prefix === '' ? undefined : prefix,
-            Delimiter: delimiter,
-            MaxKeys: Math.min(LIST_BATCH, want),
-            StartAfter: token === undefined ? after : undefined,
-            ContinuationToken: token,
-          }),
-          { abortSignal: options.signal },
-        );
-        const items: ObjectSummary[] = (out.Contents ?? []).map((o) => ({
-          key: o.Key ?? '',
-          size: o.Size ?? 0,
-          etag: quoteEtag(o.ETag ?? ''),
-          lastModified: o.LastModified ?? new Date(0),
-        }));
-        const folders = (out.CommonPrefixes ?? [])
-          .map((p) => p.Prefix ?? '')
-          .filter((p) => p !== '' && p !== skipFolder);
-        entries.push(...mergeSorted(items, folders));
-        truncated = out.IsTruncated === true;
-        token = out.NextContinuationToken;
-      } while (truncated && token !== undefined && entries.length < limit);
-      const taken = entries.slice(0, limit);
-      const page: ListPage = { items: [], prefixes: [] };
-      for (const e of taken) {
-        if (typeof e === 'string') page.prefixes.push(e);
-        else page.items.push(e);
-      }
-      const last = taken.at(-1);
-      if ((entries.length > limit || truncated) && last !== undefined) {
-        page.cursor = encodeKeyCursor(typeof last === 'string' ? last : last.key);
-      }
-      return page;
+      // The first request asks for one more than the page, to know whether a cursor is due.
+      const query: ListQuery = {
+        prefix,
+        pageSize: LIST_BATCH,
+        firstPageSize: Math.min(LIST_BATCH, limit + 1),
+      };
+      if (options.delimiter !== undefined) query.delimiter = options.delimiter;
+      if (after !== undefined) query.after = after;
+      return await takePage(
+        listEntries(sdkListServer(this.client, this.bucket, options.signal), this.profile.listOrder, query),
+        limit,
+        limit < LIST_BATCH,
+      );
     } catch (error) {
       throw mapS3Error(error, ctx);
     }
@@ -956,25 +945,6 @@ function parseContentRange(
   const end = Number(m[2]);
   const size = m[3] === '*' ? end + 1 : Number(m[3]);
   return { start, end, size };
-}
-
-/** Objects and folders of one ListObjectsV2 response, each already sorted, as one key-ordered run. */
-function mergeSorted(items: ObjectSummary[], folders: string[]): Array<ObjectSummary | string> {
-  const out: Array<ObjectSummary | string> = [];
-  let i = 0;
-  let j = 0;
-  while (i < items.length || j < folders.length) {
-    const item = items[i];
-    const folder = folders[j];
-    if (folder === undefined || (item !== undefined && compareKeys(item.key, folder) < 0)) {
-      out.push(item!);
-      i++;
-    } else {
-      out.push(folder);
-      j++;
-    }
-  }
-  return out;
 }
 
 /**

@@ -1,4 +1,9 @@
-import { describeObjectStoreConformance, describeWithServer, OffsetClock } from '@stowage/testkit';
+import {
+  describeObjectStoreConformance,
+  describeWithServer,
+  OffsetClock,
+  SEAWEEDFS_SERVER_LIMITATIONS,
+} from '@stowage/testkit';
 import type { S3BucketAdmin } from '../src/index.js';
 import { CHECKSUM_MODES, dropBucket, freshBucket, S3ObjectStore, storeConfig } from './support.js';
 
@@ -11,6 +16,7 @@ describeWithServer('seaweedfs', (target) => {
     const clock = new OffsetClock();
     describeObjectStoreConformance({
       name: `s3 on seaweedfs, checksums ${mode}`,
+      serverLimitations: SEAWEEDFS_SERVER_LIMITATIONS,
       clock: { advance: (ms) => clock.advance(ms), set: (date) => clock.set(date), readBy: 'signer' },
       largeObjectBytes: 24 * 1024 * 1024,
       async create() {

@@ -1,5 +1,10 @@
 import type { S3BucketAdmin } from '@stowage/s3';
-import { describeObjectStoreConformance, describeWithServer, OffsetClock } from '@stowage/testkit';
+import {
+  describeObjectStoreConformance,
+  describeWithServer,
+  OffsetClock,
+  SEAWEEDFS_SERVER_LIMITATIONS,
+} from '@stowage/testkit';
 import { SeaweedFsObjectStore } from '../src/index.js';
 import { dropBucket, freshBucket, storeConfig } from './support.js';
 
@@ -13,6 +18,7 @@ describeWithServer('seaweedfs', (target) => {
     const clock = new OffsetClock();
     describeObjectStoreConformance({
       name: `seaweedfs, checksums ${mode}`,
+      serverLimitations: SEAWEEDFS_SERVER_LIMITATIONS,
       clock: { advance: (ms) => clock.advance(ms), set: (date) => clock.set(date), readBy: 'signer' },
       largeObjectBytes: 24 * 1024 * 1024,
       async create() {

@@ -7,6 +7,7 @@ import {
   describeObjectStoreConformance,
   describeWithServer,
   OffsetClock,
+  SEAWEEDFS_SERVER_LIMITATIONS,
   uniqueBucketName,
 } from '@stowage/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +23,7 @@ import { virtualHostFetch, virtualHostHttpAgent } from './virtual-host.js';
 const REGION = 'nyc3';
 const CHECKSUM_MODES = ['WHEN_REQUIRED', 'WHEN_SUPPORTED'] as const;
 /** What SeaweedFS 4.48 does differently from Spaces, declared so the adapter compensates. */
-const SEAWEEDFS_QUIRKS = { dropsEmptyMetadataValues: true };
+const SEAWEEDFS_QUIRKS = { dropsEmptyMetadataValues: true, listOrder: 'tree' } as const;
 
 function admin(target: AvailableS3Target): S3BucketAdmin {
   return new S3BucketAdmin({
@@ -52,6 +53,7 @@ describeWithServer('seaweedfs', (target) => {
     const clock = new OffsetClock();
     describeObjectStoreConformance({
       name: `spaces (virtual-hosted) on seaweedfs, checksums ${mode}`,
+      serverLimitations: SEAWEEDFS_SERVER_LIMITATIONS,
       clock: { advance: (ms) => clock.advance(ms), set: (date) => clock.set(date), readBy: 'signer' },
       fetch: vhFetch.fetch,
       largeObjectBytes: 24 * 1024 * 1024,

@@ -26,15 +26,38 @@ export function resolveListStart(
   let after = options.startAfter;
   if (options.cursor !== undefined) {
     const fromCursor = decodeKeyCursor(options.cursor, ctx);
-    if (after === undefined || compareKeys(fromCursor, after) > 0) after = fromCursor;
+    // A cursor on the folder that holds startAfter (listed because keys in it follow
+    // startAfter) is past startAfter in listing order, though before it in byte order.
+    const enclosing =
+      after?.startsWith(fromCursor) && levelFolder(prefix, fromCursor, options.delimiter) === fromCursor;
+    if (after === undefined || compareKeys(fromCursor, after) > 0 || enclosing) after = fromCursor;
   }
   return { prefix, after, limit };
 }
 
-/** Whether `key` comes after the position `after` (a key, or a folder ending in the delimiter). */
-export function isAfter(key: string, after: string | undefined, delimiter: string | undefined): boolean {
+/**
+ * With a delimiter, a position naming a folder of the listed level (the cursor after a
+ * folder entry) stands for the whole folder: the folder's keys are behind it too. Returns
+ * that folder, or undefined when `after` is a plain byte position.
+ */
+export function levelFolder(
+  prefix: string,
+  after: string | undefined,
+  delimiter: string | undefined,
+): string | undefined {
+  if (delimiter === undefined || after === undefined || !after.endsWith(delimiter)) return undefined;
+  const dir = prefix.slice(0, prefix.lastIndexOf(delimiter) + 1);
+  if (!after.startsWith(dir)) return undefined;
+  const rest = after.slice(dir.length);
+  return rest.length > delimiter.length && rest.indexOf(delimiter) === rest.length - delimiter.length
+    ? after
+    : undefined;
+}
+
+/** Whether `key` comes after the position `after`; keys in `skipFolder` (see `levelFolder`) never do. */
+export function isAfter(key: string, after: string | undefined, skipFolder?: string): boolean {
   if (after === undefined) return true;
-  if (delimiter !== undefined && after.endsWith(delimiter) && key.startsWith(after)) return false;
+  if (skipFolder !== undefined && key.startsWith(skipFolder)) return false;
   return compareKeys(key, after) > 0;
 }
 
@@ -62,6 +85,7 @@ export function pageFromSorted(
 ): ListPage {
   const { prefix, after, limit } = resolveListStart(options, ctx);
   const delimiter = options.delimiter;
+  const skipFolder = levelFolder(prefix, after, delimiter);
   const items: ObjectSummary[] = [];
   const prefixes: string[] = [];
   let count = 0;
@@ -80,7 +104,7 @@ export function pageFromSorted(
       if (compareKeys(entry.key, prefix) > 0) break;
       continue;
     }
-    if (!isAfter(entry.key, after, delimiter)) continue;
+    if (!isAfter(entry.key, after, skipFolder)) continue;
     if (delimiter !== undefined) {
       const rest = entry.key.slice(prefix.length);
       const at = rest.indexOf(delimiter);

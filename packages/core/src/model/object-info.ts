@@ -103,7 +103,12 @@ export interface ListOptions {
   prefix?: string;
   /** Only "/" is portable: groups keys into "folders". */
   delimiter?: '/';
-  /** Entries strictly after this key (or, with a delimiter, after this folder) in byte order. */
+  /**
+   * Entries strictly after this position in byte order. With a delimiter, a position naming
+   * a folder of the listed level (`photos/` when listing `""` — what a cursor after a folder
+   * entry holds) skips that folder's keys too; a position inside a folder (`photos/b`) still
+   * lists the folder when keys in it follow the position, as S3 does.
+   */
   startAfter?: string;
   /** Backend page size hint. */
   pageSize?: number;

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { StorageError } from '../errors/storage-error.js';
 
 /** @throws Aborted when the signal has aborted. */
@@ -13,4 +14,29 @@ export function abortedError(
   ctx: { operation?: string; key?: string; backend?: string } = {},
 ): StorageError {
   return new StorageError('Aborted', 'Operation aborted', { ...ctx, cause: signal?.reason });
+}
+
+/**
+ * Destroys a body handed to a caller with `Aborted` when `signal` aborts. The error reaches
+ * whoever reads the body (a read started later sees it too, from the stream's `errored`
+ * state); a body nobody is reading yet must not take the process down with an unhandled
+ * 'error' event.
+ */
+export function destroyOnAbort(
+  body: Readable,
+  signal: AbortSignal | undefined,
+  ctx: { operation?: string; key?: string; backend?: string } = {},
+): void {
+  if (signal === undefined) return;
+  const onAbort = () => {
+    if (body.destroyed) return;
+    if (body.listenerCount('error') === 0) body.once('error', () => {});
+    body.destroy(abortedError(signal, ctx));
+  };
+  if (signal.aborted) {
+    onAbort();
+    return;
+  }
+  signal.addEventListener('abort', onAbort, { once: true });
+  body.once('close', () => signal.removeEventListener('abort', onAbort));
 }

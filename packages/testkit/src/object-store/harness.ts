@@ -98,11 +98,27 @@ export class Harness {
         try {
           await fn(ctx);
         } finally {
-          await cleanupPrefix(store, prefix, named);
+          // Bounded: a store that hangs (say on a key an aborted write left locked) must fail
+          // this case, not stall the rest of the suite.
+          await withDeadline(cleanupPrefix(store, prefix, named), CLEANUP_DEADLINE_MS);
         }
       },
       options.timeout,
     );
+  }
+}
+
+const CLEANUP_DEADLINE_MS = 20_000;
+
+async function withDeadline(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  try {
+    await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

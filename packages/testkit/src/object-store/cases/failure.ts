@@ -58,6 +58,19 @@ function piped(source: Readable): Readable {
 /** Lets a stream's queued error and close events fire before the stream is handed over. */
 const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** Runs `run`, failing the case with `message` instead of hanging when it does not settle in time. */
+async function settlesWithin<T>(ms: number, run: () => Promise<T>, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${message} within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([run(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Asserts the put failed because of the body, with the body's message in the StorageError's. */
 async function expectBodyFailure(run: () => Promise<unknown>, key: string, message: string): Promise<void> {
   const error = await expectStorageError(run, BODY_FAILURE_KINDS, { key });
@@ -203,6 +216,62 @@ export function registerFailureCases(h: Harness): void {
     },
   );
 
+  for (const [where, bytes] of [
+    ['after 1 MiB', () => MiB],
+    [
+      'past the multipart threshold',
+      (o: { largeObjectBytes?: number }) => Math.floor((o.largeObjectBytes ?? 64 * MiB) / 2),
+    ],
+  ] as const) {
+    h.case(
+      `a put waiting on a stream stalled ${where} settles as Aborted, destroys the stream and leaves the key usable`,
+      { timeout: 120_000 },
+      async ({ store, key, options }) => {
+        const k = key('stalled');
+        await store.put(k, 'old');
+        // Some bytes, then nothing: the stream neither ends nor errors, as a hung upload would.
+        const total = bytes(options);
+        let pushed = 0;
+        const body = new Readable({
+          read() {
+            if (pushed >= total) return;
+            const n = Math.min(256 * KiB, total - pushed);
+            pushed += n;
+            this.push(Buffer.alloc(n, 0x62));
+          },
+        });
+        const controller = new AbortController();
+        const started = Date.now();
+        const timer = setInterval(() => {
+          // Abort once the store has taken everything there is, or after 20 s at the latest.
+          if (pushed >= total || Date.now() - started > 20_000) {
+            clearInterval(timer);
+            setTimeout(() => controller.abort(new Error('user cancelled')), 100);
+          }
+        }, 20);
+        const settled = (what: string, run: () => Promise<unknown>) =>
+          settlesWithin(30_000, run, `${what} did not settle`);
+        try {
+          await settled('the aborted put', () =>
+            expectStorageError(() => store.put(k, body, { signal: controller.signal }), 'Aborted', {
+              key: k,
+            }),
+          );
+        } finally {
+          clearInterval(timer);
+        }
+        await settled('the stream being destroyed', async () => {
+          while (!body.destroyed) await new Promise((r) => setTimeout(r, 10));
+        });
+        expect(await settled('a read after the abort', () => getText(store, k))).toBe('old');
+        await settled('delete after the abort', () => store.delete(k));
+        expect(await settled('exists after the delete', () => store.exists(k))).toBe(false);
+        await settled('a new put after the abort', () => store.put(k, 'new'));
+        expect(await getText(store, k)).toBe('new');
+      },
+    );
+  }
+
   h.case('a pre-aborted signal is Aborted before any I/O', async ({ store, key }) => {
     const k = key('pre-aborted');
     await store.put(key('existing'), 'here');
@@ -239,6 +308,26 @@ export function registerFailureCases(h: Harness): void {
     const kindOrName = (error as { kind?: string }).kind ?? (error as Error).name;
     expect(['Aborted', 'AbortError']).toContain(kindOrName);
   });
+
+  h.case(
+    'aborting a get whose body nobody reads yet is no crash; a later read sees Aborted',
+    async ({ store, key }) => {
+      const k = key('read-abort-unread');
+      await store.put(k, Buffer.alloc(512 * KiB, 5));
+      const controller = new AbortController();
+      const result = await store.get(k, { signal: controller.signal });
+      controller.abort();
+      // Let the destroy's 'error' event fire with no listener attached (it must not be unhandled).
+      await nextTick();
+      await nextTick();
+      const error = await readBytes(result.body).then(
+        (bytes) => expect.fail(`the aborted body delivered ${bytes.length} bytes`),
+        (e: unknown) => e,
+      );
+      const kindOrName = (error as { kind?: string }).kind ?? (error as Error).name;
+      expect(['Aborted', 'AbortError']).toContain(kindOrName);
+    },
+  );
 
   h.case('aborting one read does not disturb another read of the same object', async ({ store, key }) => {
     const k = key('two-readers');

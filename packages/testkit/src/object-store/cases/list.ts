@@ -6,6 +6,7 @@ import { mapLimit } from '../../helpers/map-limit.js';
 import { expectStorageError, expectSummary, getText } from '../assertions.js';
 import type { Harness, Requirement } from '../harness.js';
 import { keyOfBytes, WEIRD_KEY_NAMES } from '../keys.js';
+import { registerListLayoutCases } from './list-layouts.js';
 
 const DELIMITER: Requirement = ['listDelimiter', 'delimited ("folder") listing is not available'];
 const FILES_AND_FOLDERS: Requirement = ['fileFolderConflict', 'a key cannot also be a folder of other keys'];
@@ -334,6 +335,21 @@ export function registerListCases(h: Harness): void {
   );
 
   h.case(
+    'a key and a key below it written at the same time both survive',
+    { excludes: [FILES_AND_FOLDERS] },
+    async ({ store, key, options, skip }) => {
+      const reason = options.serverLimitations?.racingFileAndFolderWrites;
+      if (reason !== undefined) skip(`(server limitation) ${reason}`);
+      for (let round = 0; round < 20; round++) {
+        const file = key(`race${round}`);
+        await Promise.all([store.put(file, 'file'), store.put(`${file}/child`, 'child')]);
+        expect(await getText(store, file), `round ${round}: the acknowledged write of ${file}`).toBe('file');
+        expect(await getText(store, `${file}/child`)).toBe('child');
+      }
+    },
+  );
+
+  h.case(
     'a key that clashes with a folder is Conflict',
     { requires: [FILES_AND_FOLDERS] },
     async ({ store, key }) => {
@@ -347,4 +363,6 @@ export function registerListCases(h: Harness): void {
       expect(await getText(store, key('file'))).toBe('file');
     },
   );
+
+  registerListLayoutCases(h);
 }

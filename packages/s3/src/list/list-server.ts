@@ -1,0 +1,54 @@
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { type ObjectSummary, quoteEtag } from '@stowage/core';
+
+/** One ListObjectsV2 request, as the listing algorithms ask for it. */
+export interface ListRequest {
+  prefix: string;
+  delimiter?: '/';
+  /** Server-side StartAfter (ignored by the server when `token` is given). */
+  startAfter?: string;
+  /** The server's continuation token from the previous page. */
+  token?: string;
+  maxKeys: number;
+}
+
+/** One ListObjectsV2 response: objects and folders as the server returned them. */
+export interface ListResponse {
+  keys: ObjectSummary[];
+  folders: string[];
+  /** Continuation token; absent on the last page. */
+  next?: string;
+}
+
+/** The one request a listing algorithm makes, so the algorithms can be tested against a model server. */
+export type ListServer = (request: ListRequest) => Promise<ListResponse>;
+
+/** ListObjectsV2 on a bucket through the SDK. Errors are the SDK's; the caller maps them. */
+export function sdkListServer(client: S3Client, bucket: string, signal?: AbortSignal): ListServer {
+  return async (request) => {
+    const out = await client.send(
+      new ListObjectsV2Command({
+        Bucket: bucket,
+        Prefix: request.prefix === '' ? undefined : request.prefix,
+        Delimiter: request.delimiter,
+        MaxKeys: request.maxKeys,
+        StartAfter: request.token === undefined ? request.startAfter : undefined,
+        ContinuationToken: request.token,
+      }),
+      { abortSignal: signal },
+    );
+    const response: ListResponse = {
+      keys: (out.Contents ?? []).map((o) => ({
+        key: o.Key ?? '',
+        size: o.Size ?? 0,
+        etag: quoteEtag(o.ETag ?? ''),
+        lastModified: o.LastModified ?? new Date(0),
+      })),
+      folders: (out.CommonPrefixes ?? []).map((p) => p.Prefix ?? '').filter((p) => p !== ''),
+    };
+    if (out.IsTruncated === true && out.NextContinuationToken !== undefined) {
+      response.next = out.NextContinuationToken;
+    }
+    return response;
+  };
+}
