@@ -14,7 +14,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ListOrder } from '../profiles.js';
 import type { ListServer } from './list-server.js';
-import { lexicographicModel, type ModelServer, treeModel } from './model-servers.js';
+import { lexicographicModel, type ModelServer, treeModel } from './model-servers.test-support.js';
 import { type ListQuery, listEntries, takePage } from './s3-listing.js';
 import { justBefore, treeStart } from './tree-position.js';
 
