@@ -1,3 +1,3 @@
-import { defineStowageConfig } from '../../tooling/vitest/shared.js';
+import { defineStowageConfig } from '@stowage/vitest-config';
 
 export default defineStowageConfig(import.meta.dirname);

@@ -2,14 +2,11 @@ import {
   assertValidKey,
   type Cdn,
   type CdnCapabilities,
-  encodeKeyPath,
   type PurgeTarget,
   StorageError,
 } from '@stowage/core';
-import { z } from 'zod';
-import { baseUrlSchema } from './base-url.js';
-import { parseConfig } from './config-invalid.js';
-import { type FetchPublicInit, fetchPublic } from './fetch-public.js';
+import { baseUrlSchema, encodeKeyPath, type FetchPublicInit, fetchPublic, parseConfig } from '@stowage/kit';
+import * as z from 'zod/mini';
 
 export interface BaseUrlCdnConfig {
   /** Where public objects are served, e.g. `https://cdn.example.com/assets/`. */
@@ -20,13 +17,24 @@ export interface BaseUrlCdnConfig {
   fetch?: typeof globalThis.fetch;
 }
 
-const configSchema = z.object({
-  baseUrl: baseUrlSchema,
-  name: z.string().min(1).optional(),
-  fetch: z
-    .custom<typeof globalThis.fetch>((v) => typeof v === 'function', { message: 'must be a fetch function' })
-    .optional(),
-});
+interface ParsedBaseUrlCdnConfig {
+  baseUrl: string;
+  name?: string;
+  fetch?: typeof globalThis.fetch;
+}
+
+export const baseUrlCdnConfigSchema: z.ZodMiniType<ParsedBaseUrlCdnConfig, BaseUrlCdnConfig> = z.strictObject(
+  {
+    baseUrl: baseUrlSchema(),
+    name: z.optional(z.string().check(z.minLength(1, 'must not be empty'))),
+    fetch: z.optional(
+      z.custom<typeof globalThis.fetch, typeof globalThis.fetch>(
+        (v) => typeof v === 'function',
+        'must be a fetch function',
+      ),
+    ),
+  },
+);
 
 const NO_PURGE: CdnCapabilities = Object.freeze({ purge: false, purgePrefix: false });
 
@@ -43,7 +51,7 @@ export class BaseUrlCdn implements Cdn {
 
   /** @throws ConfigInvalid naming the bad setting. */
   constructor(config: BaseUrlCdnConfig) {
-    const parsed = parseConfig(configSchema, config, { backend: config?.name ?? 'cdn' });
+    const parsed = parseConfig(baseUrlCdnConfigSchema, config, 'cdn');
     this.name = parsed.name ?? 'cdn';
     this.baseUrl = parsed.baseUrl;
     this.fetchImpl = parsed.fetch ?? ((input, init) => globalThis.fetch(input, init));

@@ -1,14 +1,9 @@
-export * from './body/pull-readable.js';
+// The ports: what callers and adapters agree on. Adapter authors' helpers are in @stowage/kit.
 export * from './body/read-bytes.js';
 export * from './body/to-readable.js';
-export * from './content-type/infer-content-type.js';
 export * from './di/value-container.js';
 export * from './errors/storage-error.js';
 export * from './keys/validate-key.js';
-export * from './list/cursor.js';
-export * from './list/list-from-pages.js';
-export * from './list/page-from-sorted.js';
-export * from './list/page-progress.js';
 export * from './model/capabilities.js';
 export * from './model/object-info.js';
 export * from './model/page.js';
@@ -21,9 +16,3 @@ export * from './ports/logger.js';
 export * from './ports/metadata-repository.js';
 export * from './ports/object-store.js';
 export * from './tokens.js';
-export * from './util/abort.js';
-export * from './util/bucket-name.js';
-export * from './util/etag.js';
-export * from './util/hash.js';
-export * from './util/key-path.js';
-export * from './util/validate-options.js';

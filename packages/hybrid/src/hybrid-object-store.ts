@@ -1,7 +1,4 @@
 import {
-  assertPageProgress,
-  assertPresignExpiry,
-  assertPutOptions,
   assertValidKey,
   type Body,
   type Capabilities,
@@ -9,10 +6,8 @@ import {
   type Clock,
   type CopyOptions,
   type DeleteManyResult,
-  etagsMatch,
   type GetOptions,
   type GetResult,
-  intersectCapabilities,
   isStorageError,
   type JobStateStore,
   keyProblem,
@@ -21,7 +16,6 @@ import {
   type ListPage,
   type ListPageOptions,
   type Logger,
-  listFromPages,
   NoopLogger,
   type ObjectInfo,
   type ObjectStore,
@@ -30,18 +24,27 @@ import {
   type PresignGetOptions,
   type PresignPutOptions,
   type PutOptions,
-  resolveListStart,
   StorageError,
   SystemClock,
-  throwIfAborted,
 } from '@stowage/core';
+import {
+  assertPageProgress,
+  assertPresignExpiry,
+  assertPutOptions,
+  etagsMatch,
+  intersectCapabilities,
+  KeyedRwLock,
+  listFromPages,
+  resolveListStart,
+  sha256OfStream,
+  throwIfAborted,
+} from '@stowage/kit';
 import { InProcessJobStateStore } from './in-process-job-state.js';
-import { KeyedRwLock } from './keyed-lock.js';
 import { buildPage, type MergedEntry, mergeSidePages, unionPages } from './merge-listing.js';
 import { assertPercentage, otherSide, routingBucket, type Side } from './routing.js';
 import { limitBody } from './size-limit.js';
 import { StaleCopyIndex, type StaleReason } from './stale-copies.js';
-import { hashStream, hashThrough, preservedPutOptions } from './stream-hash.js';
+import { hashThrough, preservedPutOptions } from './stream-hash.js';
 
 export interface HybridObjectStoreOptions {
   /** The backend being migrated away from (keys in buckets >= percentage). */
@@ -1003,7 +1006,7 @@ export class HybridObjectStore implements ObjectStore {
     }
     // The verifying re-read and the source's etag re-check are independent: run them together.
     const [check, now] = await Promise.all([
-      destStore.get(key).then((reread) => hashStream(reread.body)),
+      destStore.get(key).then((reread) => sha256OfStream(reread.body)),
       srcStore.head(key).catch((error: unknown) => {
         if (isStorageError(error, 'NotFound')) return undefined;
         throw error;
@@ -1044,10 +1047,10 @@ export class HybridObjectStore implements ObjectStore {
     const [source, destination] = await Promise.all([
       this.backend(src)
         .get(key)
-        .then((got) => hashStream(got.body)),
+        .then((got) => sha256OfStream(got.body)),
       this.backend(dest)
         .get(key)
-        .then((got) => hashStream(got.body)),
+        .then((got) => sha256OfStream(got.body)),
     ]);
     const removed = await this.removeOtherCopy(key, dest, 'migrate');
     if (source.sha256 === destination.sha256 && source.bytes === destination.bytes) {

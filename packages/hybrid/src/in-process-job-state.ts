@@ -1,11 +1,5 @@
-import {
-  decodeKeyCursor,
-  encodeKeyCursor,
-  type JobState,
-  type JobStateStore,
-  type Page,
-  StorageError,
-} from '@stowage/core';
+import { type JobState, type JobStateStore, type Page, StorageError } from '@stowage/core';
+import { decodeKeyCursor, encodeKeyCursor } from '@stowage/kit';
 
 /**
  * The job state a HybridObjectStore keeps when none is given: in memory, so pending

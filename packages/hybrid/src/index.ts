@@ -1,6 +1,5 @@
 export * from './hybrid-object-store.js';
 export * from './in-process-job-state.js';
-export * from './keyed-lock.js';
 export * from './migrator.js';
 export * from './register-hybrid.js';
 export * from './routing.js';

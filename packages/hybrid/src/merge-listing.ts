@@ -1,12 +1,11 @@
 import {
   compareKeys,
-  encodeKeyCursor,
   isCommonPrefix,
   type ListEntry,
   type ListPage,
-  mergePage,
   type ObjectSummary,
 } from '@stowage/core';
+import { encodeKeyCursor, mergePage } from '@stowage/kit';
 import type { Side } from './routing.js';
 
 /** One entry of the two sides' listings at the same position. */

@@ -1,8 +1,6 @@
 import { EventEmitter } from 'node:events';
 import {
-  assertPageProgress,
   compareKeys,
-  decodeKeyCursor,
   isStorageError,
   type JobState,
   type JobStateStore,
@@ -11,6 +9,7 @@ import {
   type ObjectStore,
   StorageError,
 } from '@stowage/core';
+import { assertPageProgress, decodeKeyCursor } from '@stowage/kit';
 import type { CleanupReport, HybridObjectStore, RelocateOutcome } from './hybrid-object-store.js';
 import { otherSide, type Side } from './routing.js';
 

@@ -1,4 +1,5 @@
-import { type Body, inspectStream, knownLength, StorageError, toReadable } from '@stowage/core';
+import { type Body, knownLength, StorageError, toReadable } from '@stowage/core';
+import { inspectStream } from '@stowage/kit';
 
 /**
  * Enforces the hybrid's declared `maxObjectSize` (the smaller of its two backends') on the

@@ -1,13 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import {
-  type Capabilities,
-  HashingStream,
-  inspectStream,
-  type ObjectInfo,
-  type PutOptions,
-} from '@stowage/core';
+import type { Capabilities, ObjectInfo, PutOptions } from '@stowage/core';
+import { inspectStream } from '@stowage/kit';
 
 /**
  * Passes `source` through a sha256 hasher without buffering it. The returned stream is
@@ -38,18 +32,6 @@ export function hashThrough(source: Readable): {
       source.destroy(error);
     },
   };
-}
-
-/** Reads a stream to its end, returning the sha256 of its bytes and their count. */
-export async function hashStream(source: Readable): Promise<{ sha256: string; bytes: number }> {
-  const hasher = new HashingStream();
-  await pipeline(source, hasher, async (chunks: AsyncIterable<unknown>) => {
-    for await (const _ of chunks) {
-      // drain: the hasher has seen every byte
-    }
-  });
-  const { sha256, bytes } = hasher.result();
-  return { sha256, bytes };
 }
 
 /**

@@ -3,13 +3,8 @@ import { once } from 'node:events';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  contentTypeFromKey,
-  DEFAULT_CONTENT_TYPE,
-  isCommonPrefix,
-  readBytes,
-  sha256Hex,
-} from '@stowage/core';
+import { isCommonPrefix, readBytes } from '@stowage/core';
+import { contentTypeFromKey, DEFAULT_CONTENT_TYPE, sha256Hex } from '@stowage/kit';
 import { collect, createPrng } from '@stowage/testkit';
 import { afterAll, expect, it } from 'vitest';
 // @ts-expect-error: plain .mjs helper shared with the child process, no type declarations

@@ -1,4 +1,4 @@
-export { decodeKeyPath, encodeKeyPath } from '@stowage/core';
+export { decodeKeyPath, encodeKeyPath } from '@stowage/kit';
 export * from './local-cdn.js';
 export * from './local-object-store.js';
 export * from './local-server.js';

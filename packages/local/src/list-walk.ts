@@ -1,6 +1,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { compareKeys, isAfter, keyProblem, levelFolder } from '@stowage/core';
+import { compareKeys, keyProblem } from '@stowage/core';
+import { isAfter, levelFolder } from '@stowage/kit';
 import { errnoCode } from './fs-errors.js';
 import { isReservedName } from './reserved-names.js';
 

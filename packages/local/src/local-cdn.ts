@@ -3,11 +3,10 @@ import {
   assertValidPrefix,
   type Cdn,
   type CdnCapabilities,
-  encodeKeyPath,
-  kindFromHttpStatus,
   type PurgeTarget,
   StorageError,
 } from '@stowage/core';
+import { encodeKeyPath, kindFromHttpStatus } from '@stowage/kit';
 import { parseLocalOptions } from './options.js';
 
 export interface LocalCdnOptions {

@@ -7,11 +7,10 @@ import {
   isCommonPrefix,
   isStorageError,
   type ListPageOptions,
-  md5Hex,
   type ObjectStore,
   readBytes,
-  sha256Hex,
 } from '@stowage/core';
+import { md5Hex, sha256Hex } from '@stowage/kit';
 import { ManualClock, MemoryObjectStore } from '@stowage/memory';
 import { collect, expectStorageError } from '@stowage/testkit';
 import fc from 'fast-check';

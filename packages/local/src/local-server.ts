@@ -7,14 +7,8 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream/promises';
-import {
-  decodeKeyPath,
-  type ErrorKind,
-  etagsMatch,
-  isStorageError,
-  isValidKey,
-  type ObjectInfo,
-} from '@stowage/core';
+import { type ErrorKind, isStorageError, isValidKey, type ObjectInfo } from '@stowage/core';
+import { decodeKeyPath, etagsMatch } from '@stowage/kit';
 import { parseRangeHeader } from './http-range.js';
 import type { LocalObjectStore } from './local-object-store.js';
 import { isSignedQuery, type Verification, verifySignedQuery } from './signer.js';

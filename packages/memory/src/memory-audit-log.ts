@@ -3,13 +3,12 @@ import {
   type AuditEvent,
   type AuditLog,
   type Clock,
-  decodeKeyCursor,
-  encodeKeyCursor,
   type Page,
   StorageError,
   type StoredAuditEvent,
   SystemClock,
 } from '@stowage/core';
+import { decodeKeyCursor, encodeKeyCursor } from '@stowage/kit';
 import { jsonClone } from './json-clone.js';
 import { resolveLimit } from './sorted-keys.js';
 

@@ -1,13 +1,12 @@
 import {
   type Clock,
-  decodeKeyCursor,
-  encodeKeyCursor,
   type JobState,
   type JobStateStore,
   type Page,
   StorageError,
   SystemClock,
 } from '@stowage/core';
+import { decodeKeyCursor, encodeKeyCursor } from '@stowage/kit';
 import { jsonClone } from './json-clone.js';
 import { insertSorted, removeSorted, resolveLimit, sortedIndexAfter } from './sorted-keys.js';
 

@@ -2,8 +2,6 @@ import {
   assertValidKey,
   type Clock,
   compareKeys,
-  decodeKeyCursor,
-  encodeKeyCursor,
   type MetadataRepository,
   type ObjectAggregate,
   type ObjectRecord,
@@ -13,6 +11,7 @@ import {
   StorageError,
   SystemClock,
 } from '@stowage/core';
+import { decodeKeyCursor, encodeKeyCursor } from '@stowage/kit';
 import { jsonClone } from './json-clone.js';
 import { insertSorted, removeSorted, resolveLimit, sortedIndexAfter } from './sorted-keys.js';
 

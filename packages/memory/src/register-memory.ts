@@ -1,8 +1,9 @@
 import { type Clock, SystemClock, TOKENS, type ValueContainer } from '@stowage/core';
 import { MemoryAuditLog } from './memory-audit-log.js';
+import type { MemoryStoreConfig } from './memory-config.js';
 import { MemoryJobStateStore } from './memory-job-state-store.js';
 import { MemoryMetadataRepository } from './memory-metadata-repository.js';
-import { MemoryObjectStore, type MemoryObjectStoreOptions } from './memory-object-store.js';
+import { MemoryObjectStore } from './memory-object-store.js';
 
 export interface MemoryRegistration {
   store: MemoryObjectStore;
@@ -19,7 +20,7 @@ export interface MemoryRegistration {
  */
 export function registerMemory(
   container: ValueContainer,
-  options: MemoryObjectStoreOptions = {},
+  options: MemoryStoreConfig = {},
 ): MemoryRegistration {
   const clock = options.clock ?? new SystemClock();
   const store = new MemoryObjectStore({ ...options, clock });

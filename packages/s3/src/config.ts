@@ -1,6 +1,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { bucketNameProblem, type Clock, StorageError } from '@stowage/core';
+import { type Clock, StorageError } from '@stowage/core';
+import { bucketNameProblem } from '@stowage/kit';
 import { z } from 'zod';
 import {
   type ChecksumMode,

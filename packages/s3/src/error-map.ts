@@ -1,4 +1,5 @@
-import { type ErrorKind, isStorageError, kindFromHttpStatus, StorageError } from '@stowage/core';
+import { type ErrorKind, isStorageError, StorageError } from '@stowage/core';
+import { kindFromHttpStatus } from '@stowage/kit';
 
 export interface S3ErrorRule {
   kind: ErrorKind;

@@ -1,4 +1,5 @@
-import { normalizeMetadata, type ObjectInfo, quoteEtag, StorageError, type Visibility } from '@stowage/core';
+import { type ObjectInfo, StorageError, type Visibility } from '@stowage/core';
+import { normalizeMetadata, quoteEtag } from '@stowage/kit';
 
 /** User-metadata names the adapter keeps for itself (`x-amz-meta-stowage-*`). */
 export const RESERVED_METADATA_PREFIX = 'stowage-';

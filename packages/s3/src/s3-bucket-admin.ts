@@ -15,17 +15,15 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import {
-  assertBucketName,
   assertValidPrefix,
   type BucketAdmin,
   type BucketInfo,
   compareKeys,
-  decodeKeyCursor,
-  encodeKeyCursor,
   type LifecycleRule,
   type Page,
   StorageError,
 } from '@stowage/core';
+import { assertBucketName, decodeKeyCursor, encodeKeyCursor } from '@stowage/kit';
 import { createS3Client } from './client.js';
 import {
   backendNameOf,

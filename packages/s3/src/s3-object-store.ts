@@ -17,13 +17,6 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import {
-  abortedError,
-  assertBodyLength,
-  assertBodySha256,
-  assertCopyOptions,
-  assertPresignExpiry,
-  assertPutOptions,
-  assertRange,
   assertValidKey,
   assertValidPrefix,
   type Body,
@@ -31,8 +24,6 @@ import {
   type Clock,
   type CopyOptions,
   type DeleteManyResult,
-  destroyOnAbort,
-  etagsMatch,
   type GetOptions,
   type GetResult,
   isBody,
@@ -48,16 +39,27 @@ import {
   type PresignGetOptions,
   type PresignPutOptions,
   type PutOptions,
-  pullReadable,
-  quoteEtag,
-  resolveListStart,
   StorageError,
   SystemClock,
-  sha256Hex,
-  throwIfAborted,
   toBuffer,
   toReadable,
 } from '@stowage/core';
+import {
+  abortedError,
+  assertBodyLength,
+  assertBodySha256,
+  assertCopyOptions,
+  assertPresignExpiry,
+  assertPutOptions,
+  assertRange,
+  destroyOnAbort,
+  etagsMatch,
+  pullReadable,
+  quoteEtag,
+  resolveListStart,
+  sha256Hex,
+  throwIfAborted,
+} from '@stowage/kit';
 import { createS3Client } from './client.js';
 import {
   backendNameOf,

@@ -1,4 +1,4 @@
-import { encodeKeyPath } from '@stowage/core';
+import { encodeKeyPath } from '@stowage/kit';
 import type { ResolvedS3StoreConfig } from './config.js';
 
 /** CopyObject's `x-amz-copy-source`: `bucket/key`, URL-encoded. */

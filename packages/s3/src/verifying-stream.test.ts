@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { isStorageError, sha256Hex } from '@stowage/core';
+import { isStorageError } from '@stowage/core';
+import { sha256Hex } from '@stowage/kit';
 import { describe, expect, it } from 'vitest';
 import { VerifyingStream } from './verifying-stream.js';
 

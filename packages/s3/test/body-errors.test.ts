@@ -5,7 +5,8 @@
 // streams that failed before put() was called.
 import { Readable, Transform } from 'node:stream';
 import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
-import { type Body, isStorageError, readBytes, sha256Hex } from '@stowage/core';
+import { type Body, isStorageError, readBytes } from '@stowage/core';
+import { sha256Hex } from '@stowage/kit';
 import { type AvailableS3Target, describeWithServer } from '@stowage/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { S3BucketAdmin } from '../src/index.js';

@@ -3,7 +3,8 @@
 // then deleted (which would lose the old object). Checked by content and by the requests sent.
 import { Readable } from 'node:stream';
 import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
-import { type PutOptions, readBytes, sha256Hex } from '@stowage/core';
+import { type PutOptions, readBytes } from '@stowage/core';
+import { sha256Hex } from '@stowage/kit';
 import { type AvailableS3Target, describeWithServer, expectStorageError } from '@stowage/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { S3BucketAdmin } from '../src/index.js';

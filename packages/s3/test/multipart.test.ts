@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { ListMultipartUploadsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { isStorageError, type Progress, readBytes, sha256Hex } from '@stowage/core';
+import { isStorageError, type Progress, readBytes } from '@stowage/core';
+import { sha256Hex } from '@stowage/kit';
 import { type AvailableS3Target, describeWithServer, expectStorageError } from '@stowage/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { S3BucketAdmin } from '../src/index.js';

@@ -1,23 +1,19 @@
 import { pipeline, Readable } from 'node:stream';
 import type { ReadableStream as NodeWebReadableStream } from 'node:stream/web';
 import {
-  assertBodyLength,
-  assertBodySha256,
   assertValidKey,
   type Body,
   type Clock,
-  encodeKeyPath,
   isBody,
   isInMemoryBody,
   isStorageError,
   type ObjectInfo,
   StorageError,
   SystemClock,
-  sha256Hex,
-  throwIfAborted,
   toBuffer,
   toReadable,
 } from '@stowage/core';
+import { assertBodyLength, assertBodySha256, encodeKeyPath, sha256Hex, throwIfAborted } from '@stowage/kit';
 import { mapS3Error, S3ObjectStore, type S3StoreConfig, VerifyingStream } from '@stowage/s3';
 import { z } from 'zod';
 import { seaweedTtl } from './seaweed-ttl.js';

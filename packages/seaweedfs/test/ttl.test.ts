@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
-import { readBytes, sha256Hex } from '@stowage/core';
+import { readBytes } from '@stowage/core';
+import { sha256Hex } from '@stowage/kit';
 import type { S3BucketAdmin } from '@stowage/s3';
 import { describeWithServer, expectStorageError } from '@stowage/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
-import { errorFromFetchFailure } from '@stowage/cdn';
-import { type ErrorKind, kindFromHttpStatus, StorageError } from '@stowage/core';
+import { type ErrorKind, StorageError } from '@stowage/core';
+import { errorFromFetchFailure, kindFromHttpStatus } from '@stowage/kit';
 import { z } from 'zod';
 
 /** A CDN endpoint as `GET /v2/cdn/endpoints` reports it (the fields we use). */

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BaseUrlCdn, baseUrlSchema, type FetchPublicInit, parseConfig } from '@stowage/cdn';
+import { BaseUrlCdn } from '@stowage/cdn';
 import {
   assertValidKey,
   assertValidPrefix,
@@ -8,6 +8,7 @@ import {
   type PurgeTarget,
   StorageError,
 } from '@stowage/core';
+import { baseUrlProblem, type FetchPublicInit, normalizeBaseUrl, parseConfig } from '@stowage/kit';
 import { z } from 'zod';
 import { DigitalOceanCdnApi, retryAfterMs } from './digitalocean-cdn-api.js';
 import {
@@ -62,7 +63,14 @@ export const spacesCdnConfigSchema = z.object({
     .trim()
     .regex(/^[A-Za-z0-9-]+$/, { message: 'must be a CDN endpoint id (a UUID)' })
     .optional(),
-  apiBaseUrl: baseUrlSchema.optional(),
+  apiBaseUrl: z
+    .string()
+    .refine(
+      (v) => baseUrlProblem(v) === undefined,
+      'must be an absolute http(s) URL without query, fragment or credentials',
+    )
+    .transform(normalizeBaseUrl)
+    .optional(),
   fetch: z
     .custom<typeof globalThis.fetch>((v) => typeof v === 'function', { message: 'must be a fetch function' })
     .optional(),
@@ -97,10 +105,11 @@ export class SpacesCdn implements Cdn {
 
   /** @throws ConfigInvalid naming the bad setting (prefixed with `settingPrefix`, e.g. "cdn"). */
   constructor(config: SpacesCdnConfig, settingPrefix?: string) {
-    const c = parseConfig(spacesCdnConfigSchema, config, {
-      backend: 'spaces',
-      ...(settingPrefix === undefined ? {} : { prefix: settingPrefix }),
-    });
+    const c = parseConfig(
+      spacesCdnConfigSchema,
+      config,
+      settingPrefix === undefined ? 'spaces-cdn' : `spaces ${settingPrefix}`,
+    );
     this.name = c.name ?? 'spaces-cdn';
     this.bucket = c.bucket;
     this.region = c.region;

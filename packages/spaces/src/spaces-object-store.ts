@@ -1,7 +1,7 @@
 import type { Agent as HttpAgent } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
-import { parseConfig } from '@stowage/cdn';
 import type { Clock } from '@stowage/core';
+import { parseConfig } from '@stowage/kit';
 import { S3ObjectStore, type S3ProfileOverrides, type S3StoreConfig } from '@stowage/s3';
 import { z } from 'zod';
 import { SpacesCdn, type SpacesCdnConfig, spacesCdnConfigSchema } from './spaces-cdn.js';
@@ -118,7 +118,7 @@ export function spacesToS3Config(config: SpacesObjectStoreConfig): {
   s3: S3StoreConfig;
   cdn: SpacesCdnConfig | undefined;
 } {
-  const c = parseConfig(spacesObjectStoreConfigSchema, config, { backend: 'spaces' });
+  const c = parseConfig(spacesObjectStoreConfigSchema, config, 'spaces');
   const name = c.name ?? 'spaces';
   const cdn: SpacesCdnConfig | undefined =
     c.cdn === undefined ? undefined : ({ ...c.cdn, bucket: c.bucket, region: c.region } as SpacesCdnConfig);

@@ -1,24 +1,24 @@
 import { pipeline, Transform, type TransformCallback } from 'node:stream';
-import type {
-  Body,
-  Capabilities,
-  CopyOptions,
-  DeleteManyResult,
-  ErrorKind,
-  GetOptions,
-  GetResult,
-  ListEntry,
-  ListOptions,
-  ListPage,
-  ListPageOptions,
-  ObjectInfo,
-  ObjectStore,
-  PresignedRequest,
-  PresignGetOptions,
-  PresignPutOptions,
-  PutOptions,
+import {
+  type Body,
+  type Capabilities,
+  type CopyOptions,
+  type DeleteManyResult,
+  type ErrorKind,
+  type GetOptions,
+  type GetResult,
+  type ListEntry,
+  type ListOptions,
+  type ListPage,
+  type ListPageOptions,
+  type ObjectInfo,
+  type ObjectStore,
+  type PresignedRequest,
+  type PresignGetOptions,
+  type PresignPutOptions,
+  type PutOptions,
+  StorageError,
 } from '@stowage/core';
-import { StorageError } from '@stowage/core';
 import { createPrng } from './helpers/prng.js';
 
 /** The ObjectStore methods a fault can be injected into. */

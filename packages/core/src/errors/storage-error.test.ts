@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ERROR_KINDS, isStorageError, kindFromHttpStatus, StorageError } from './storage-error.js';
+import { ERROR_KINDS, isStorageError, StorageError } from './storage-error.js';
 
 describe('StorageError', () => {
   it('carries its context and defaults retryable from the kind', () => {
@@ -49,24 +49,5 @@ describe('StorageError', () => {
     const json = JSON.parse(JSON.stringify(new StorageError('Timeout', 'slow', { cause: new Error('x') })));
     expect(json).toMatchObject({ name: 'StorageError', kind: 'Timeout', retryable: true });
     expect(json.cause).toBeUndefined();
-  });
-
-  it('maps HTTP statuses to kinds', () => {
-    const table: Array<[number, string]> = [
-      [400, 'InvalidInput'],
-      [403, 'PermissionDenied'],
-      [404, 'NotFound'],
-      [409, 'Conflict'],
-      [412, 'PreconditionFailed'],
-      [413, 'PayloadTooLarge'],
-      [429, 'RateLimited'],
-      [501, 'Unsupported'],
-      [503, 'Unavailable'],
-      [504, 'Timeout'],
-      [599, 'Unavailable'],
-      [418, 'Unexpected'],
-    ];
-    for (const [status, kind] of table) expect(kindFromHttpStatus(status)).toBe(kind);
-    for (const [, kind] of table) expect(ERROR_KINDS).toContain(kind);
   });
 });

@@ -91,4 +91,26 @@ describe('compareKeys', () => {
       }),
     );
   });
+
+  it('agrees with Buffer.compare where surrogate pairs meet characters from U+E000 up', () => {
+    const chars = fc.constantFrom(
+      'a',
+      '/',
+      '\u00e9',
+      '\ud7ff',
+      '\ue000',
+      '\uffff',
+      '\uFFFD',
+      '\u{10000}',
+      '\u{1F600}',
+      '\u{10FFFF}',
+    );
+    const text = fc.array(chars, { maxLength: 6 }).map((c) => c.join(''));
+    fc.assert(
+      fc.property(text, text, (a, b) => {
+        expect(Math.sign(compareKeys(a, b))).toBe(Math.sign(Buffer.compare(Buffer.from(a), Buffer.from(b))));
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });

@@ -50,7 +50,8 @@ export function assertValidKey(
 }
 
 /** Why a prefix is unusable (prefixes may end with "/" and may be empty), or undefined. */
-export function prefixProblem(prefix: string): string | undefined {
+export function prefixProblem(prefix: unknown): string | undefined {
+  if (typeof prefix !== 'string') return 'must be a string';
   if (prefix === '') return undefined;
   const trimmed = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
   if (trimmed === '') return 'prefix must not be "/"';
@@ -58,15 +59,37 @@ export function prefixProblem(prefix: string): string | undefined {
   return keyProblem(trimmed);
 }
 
-export function assertValidPrefix(prefix: string, ctx: { operation?: string; backend?: string } = {}): void {
+/** @throws InvalidKey for a prefix (or a start position, named by `what`) no key can begin with. */
+export function assertValidPrefix(
+  prefix: unknown,
+  ctx: { operation?: string; backend?: string } = {},
+  what = 'prefix',
+): asserts prefix is string {
   const problem = prefixProblem(prefix);
   if (problem !== undefined) {
-    throw new StorageError('InvalidKey', `Invalid prefix ${JSON.stringify(prefix)}: ${problem}`, ctx);
+    throw new StorageError('InvalidKey', `Invalid ${what} ${JSON.stringify(prefix)}: ${problem}`, ctx);
   }
 }
 
-/** Orders keys by their UTF-8 bytes, as S3 lists them (not by UTF-16 code units). */
+/**
+ * Orders keys by their UTF-8 bytes, as S3 lists them (not by UTF-16 code units). UTF-8 byte
+ * order is code point order; UTF-16 order differs from it only where a surrogate pair meets a
+ * character from U+E000 up, so the first differing code units are compared with surrogates
+ * moved above the rest of the BMP. No allocation: listings sort and compare a lot.
+ */
 export function compareKeys(a: string, b: string): number {
   if (a === b) return 0;
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return codePointRank(x) - codePointRank(y);
+  }
+  return a.length - b.length;
+}
+
+function codePointRank(unit: number): number {
+  if (unit < 0xd800) return unit;
+  if (unit < 0xe000) return unit + 0x2000;
+  return unit - 0x800;
 }

@@ -144,12 +144,21 @@ export interface PresignGetOptions {
 export interface PresignPutOptions {
   /** Seconds. */
   expiresIn: number;
+  /** The Content-Type the upload must carry; without it the store picks the type (never the uploader). */
   contentType?: string;
+  /**
+   * The most bytes the upload may have. Where a signed PUT cannot enforce a range (S3), the
+   * request is a form POST with a policy (`method: 'POST'`, `fields`).
+   */
+  maxSize?: number;
 }
 
 export interface PresignedRequest {
   url: string;
-  method: 'PUT';
+  /** `PUT`: send the body as is. `POST`: send a multipart/form-data form of `fields` plus a `file` part. */
+  method: 'PUT' | 'POST';
   /** Headers the client must send with the request. */
   headers: Record<string, string>;
+  /** `POST` only: the form fields to send before the file. */
+  fields?: Record<string, string>;
 }

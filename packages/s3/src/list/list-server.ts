@@ -1,5 +1,6 @@
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { type ObjectSummary, quoteEtag } from '@stowage/core';
+import type { ObjectSummary } from '@stowage/core';
+import { quoteEtag } from '@stowage/kit';
 
 /** One ListObjectsV2 request, as the listing algorithms ask for it. */
 export interface ListRequest {

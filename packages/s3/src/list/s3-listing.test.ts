@@ -1,15 +1,13 @@
 import {
   assertValidPrefix,
   compareKeys,
-  decodeKeyCursor,
   isCommonPrefix,
   isStorageError,
   type ListEntry,
   type ListPageOptions,
-  mergePage,
   type ObjectSummary,
-  pageFromSorted,
 } from '@stowage/core';
+import { decodeKeyCursor, mergePage, pageFromSorted } from '@stowage/kit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ListOrder } from '../profiles.js';

@@ -1,13 +1,12 @@
 import {
   compareKeys,
-  encodeKeyCursor,
   isCommonPrefix,
   type ListEntry,
   type ListPage,
-  levelFolder,
   type ObjectSummary,
   StorageError,
 } from '@stowage/core';
+import { encodeKeyCursor, levelFolder } from '@stowage/kit';
 import type { ListOrder } from '../profiles.js';
 import type { ListServer } from './list-server.js';
 import { treeLevelEntries } from './tree-level.js';

@@ -1,5 +1,4 @@
-import type { JobState, JobStateStore } from '@stowage/core';
-import { compareKeys } from '@stowage/core';
+import { compareKeys, type JobState, type JobStateStore } from '@stowage/core';
 import { describe, expect } from 'vitest';
 import { type PortConformanceOptions, portSuite } from '../helpers/port-suite.js';
 import { expectStorageError } from '../object-store/assertions.js';

@@ -1,5 +1,10 @@
-import type { MetadataRepository, ObjectRecord, ObjectRecordInput, ObjectRecordQuery } from '@stowage/core';
-import { compareKeys } from '@stowage/core';
+import {
+  compareKeys,
+  type MetadataRepository,
+  type ObjectRecord,
+  type ObjectRecordInput,
+  type ObjectRecordQuery,
+} from '@stowage/core';
 import { describe, expect } from 'vitest';
 import { type PortConformanceOptions, portSuite } from '../helpers/port-suite.js';
 import { expectStorageError } from '../object-store/assertions.js';

@@ -1,5 +1,12 @@
-import type { ErrorKind, ObjectInfo, ObjectStore, ObjectSummary, StorageError } from '@stowage/core';
-import { isStorageError, readBytes } from '@stowage/core';
+import {
+  type ErrorKind,
+  isStorageError,
+  type ObjectInfo,
+  type ObjectStore,
+  type ObjectSummary,
+  readBytes,
+  type StorageError,
+} from '@stowage/core';
 import { expect } from 'vitest';
 
 export interface ErrorExpectation {

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Capabilities, ObjectStore } from '@stowage/core';
-import { isCommonPrefix } from '@stowage/core';
+import { type Capabilities, isCommonPrefix, type ObjectStore } from '@stowage/core';
 import { it, type TestContext } from 'vitest';
 import type { ObjectStoreConformanceOptions } from './options.js';
 

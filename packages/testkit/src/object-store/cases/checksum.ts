@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { sha256Hex } from '@stowage/core';
+import { sha256Hex } from '@stowage/kit';
 import { expect } from 'vitest';
 import { expectStorageError, getText, QUOTED_ETAG } from '../assertions.js';
 import type { Harness, Requirement } from '../harness.js';

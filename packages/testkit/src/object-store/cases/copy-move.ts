@@ -1,4 +1,4 @@
-import { sha256Hex } from '@stowage/core';
+import { sha256Hex } from '@stowage/kit';
 import { expect } from 'vitest';
 import { deterministicBytes, deterministicStream } from '../../helpers/deterministic-stream.js';
 import { sha256OfStream } from '../../helpers/sha256-of-stream.js';

@@ -1,5 +1,13 @@
-import type { ListEntry, ListPage, ListPageOptions, ObjectStore, ObjectSummary } from '@stowage/core';
-import { compareKeys, isCommonPrefix, mergePage, pageFromSorted } from '@stowage/core';
+import {
+  compareKeys,
+  isCommonPrefix,
+  type ListEntry,
+  type ListPage,
+  type ListPageOptions,
+  type ObjectStore,
+  type ObjectSummary,
+} from '@stowage/core';
+import { mergePage, pageFromSorted } from '@stowage/kit';
 import { expect } from 'vitest';
 import type { Harness, Requirement } from '../harness.js';
 

@@ -1,5 +1,10 @@
-import type { ListPage, ListPageOptions, ObjectStore } from '@stowage/core';
-import { compareKeys, isCommonPrefix } from '@stowage/core';
+import {
+  compareKeys,
+  isCommonPrefix,
+  type ListPage,
+  type ListPageOptions,
+  type ObjectStore,
+} from '@stowage/core';
 import { expect } from 'vitest';
 import { collect } from '../../helpers/collect.js';
 import { mapLimit } from '../../helpers/map-limit.js';

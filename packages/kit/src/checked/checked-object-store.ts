@@ -1,0 +1,503 @@
+import {
+  assertValidKey,
+  assertValidPrefix,
+  type Body,
+  type Capabilities,
+  type CopyOptions,
+  type DeleteManyResult,
+  type GetOptions,
+  type GetResult,
+  isBody,
+  isInMemoryBody,
+  isStorageError,
+  knownLength,
+  type ListEntry,
+  type ListOptions,
+  type ListPage,
+  type ListPageOptions,
+  type ObjectInfo,
+  type ObjectStore,
+  type PresignedRequest,
+  type PresignGetOptions,
+  type PresignPutOptions,
+  type PutOptions,
+  StorageError,
+  toBuffer,
+  type Visibility,
+} from '@stowage/core';
+import {
+  contentTypeFromKey,
+  DEFAULT_CONTENT_TYPE,
+  inferContentType,
+} from '../content-type/infer-content-type.js';
+import { guardProgress } from '../list/guard-progress.js';
+import { resolveListStart } from '../list/page-from-sorted.js';
+import { takePage } from '../list/take-page.js';
+import {
+  assertCopyOptions,
+  assertHeaderValues,
+  assertPresignExpiry,
+  assertPutOptions,
+  assertRange,
+  normalizeMetadata,
+} from '../options/validate-options.js';
+import { throwIfAborted } from '../util/abort.js';
+import { type OperationContext, storageErrorFrom } from './storage-error-from.js';
+
+/** Put options after the checked layer: validated, gated by capabilities, defaults resolved. */
+export interface CheckedPutOptions extends PutOptions {
+  /** Given, or inferred from the key's extension and (for in-memory bodies) magic bytes. */
+  contentType: string;
+  /** Lower-case names, validated; empty when none were given. */
+  metadata: Record<string, string>;
+  visibility: Visibility;
+  /** Declared, or the length of an in-memory body. */
+  contentLength?: number;
+}
+
+/** Copy options after the checked layer (metadata normalised when given). */
+export type CheckedCopyOptions = CopyOptions;
+
+/** A listing as the layer asks an adapter for it: validated, positioned, in byte order. */
+export interface ListQuery {
+  /** Validated prefix ('' for everything). */
+  prefix: string;
+  delimiter?: '/';
+  /**
+   * Entries strictly after this position: a key, or with a delimiter a folder of the listed
+   * level (its keys are behind it too). A start position inside a folder of the listed level
+   * lists that folder first when keys in it follow the position.
+   */
+  after?: string;
+  /** How many entries the caller wants, when known (a page); a hint for the first request. */
+  limit?: number;
+  /** Backend page size hint. */
+  pageSize?: number;
+  signal?: AbortSignal;
+}
+
+/** Keys per `deleteObjects` call (S3's DeleteObjects limit). */
+export const DELETE_BATCH = 1000;
+
+/**
+ * The checked layer (OpenDAL's correctness and error-context layers; Flysystem's
+ * Filesystem): every store extends it, so every store a user gets validates the same way.
+ *
+ * Each public method, once, before the adapter sees the call: validates keys, prefixes,
+ * start positions and cursors (`InvalidKey`, `InvalidInput`); validates options (headers,
+ * metadata, expiry, ranges, copy options); refuses options the store's `capabilities` do
+ * not declare (`Unsupported`); fails an already-aborted signal (`Aborted`, or `Timeout` for
+ * a timed-out signal) before any I/O; infers a missing content type; checks known lengths
+ * against `contentLength` and `maxObjectSize`; and gives every error that leaves the store
+ * its `operation`, `key` and `backend`. Listings are checked to move forward.
+ *
+ * Adapters implement the protected hooks and receive checked input only: they hold backend
+ * logic, nothing else. Hooks may throw StorageErrors without context; the layer adds it.
+ */
+export abstract class CheckedObjectStore implements ObjectStore {
+  abstract readonly name: string;
+  abstract readonly capabilities: Capabilities;
+
+  // ------------------------------------------------------------------ hooks
+
+  /** Stores the object. The body is as the caller gave it; verify length and sha256 while writing. */
+  protected abstract putObject(key: string, body: Body, options: CheckedPutOptions): Promise<ObjectInfo>;
+  /** Opens the object; `range` and `ifMatch` are only passed when declared. */
+  protected abstract getObject(key: string, options: GetOptions): Promise<GetResult>;
+  /** @throws NotFound */
+  protected abstract headObject(key: string, options: { signal?: AbortSignal }): Promise<ObjectInfo>;
+  /** Removes the object; a missing key succeeds. */
+  protected abstract deleteObject(key: string, options: { signal?: AbortSignal }): Promise<void>;
+  protected abstract copyObject(from: string, to: string, options: CheckedCopyOptions): Promise<ObjectInfo>;
+  /** Every entry of the listing in byte order after `query.after`, fetched lazily. */
+  protected abstract listEntries(query: ListQuery): AsyncIterable<ListEntry>;
+
+  /** Whether the object exists. Default: a head. */
+  protected async existsObject(key: string, options: { signal?: AbortSignal }): Promise<boolean> {
+    try {
+      await this.headObject(key, options);
+      return true;
+    } catch (error) {
+      if (isStorageError(error, 'NotFound')) return false;
+      throw error;
+    }
+  }
+
+  /** Removes a batch of valid keys. Default: one `deleteObject` after another. */
+  protected async deleteObjects(
+    keys: readonly string[],
+    options: { signal?: AbortSignal },
+  ): Promise<DeleteManyResult> {
+    const result: DeleteManyResult = { deleted: 0, errors: [] };
+    for (const key of keys) {
+      throwIfAborted(options.signal);
+      try {
+        await this.deleteObject(key, options);
+        result.deleted++;
+      } catch (error) {
+        result.errors.push({
+          key,
+          error: storageErrorFrom(error, { operation: 'deleteMany', key, backend: this.name }),
+        });
+      }
+    }
+    return result;
+  }
+
+  /** Copy, then delete the source once the copy succeeded. Override for a native move. */
+  protected async moveObject(from: string, to: string, options: CheckedCopyOptions): Promise<ObjectInfo> {
+    const info = await this.copyObject(from, to, options);
+    if (from !== to)
+      await this.deleteObject(from, options.signal === undefined ? {} : { signal: options.signal });
+    return info;
+  }
+
+  /** Only called when `capabilities.presignGet`. */
+  protected presignGetUrl(_key: string, _options: PresignGetOptions): Promise<string> {
+    throw new StorageError('Unsupported', `${this.name} cannot presign`);
+  }
+
+  /** Only called when `capabilities.presignPut`. */
+  protected presignPutRequest(_key: string, _options: PresignPutOptions): Promise<PresignedRequest> {
+    throw new StorageError('Unsupported', `${this.name} cannot presign`);
+  }
+
+  // ------------------------------------------------------------------ the port
+
+  async put(key: string, body: Body, options: PutOptions = {}): Promise<ObjectInfo> {
+    const ctx = this.ctx('put', key);
+    try {
+      assertValidKey(key, ctx);
+      if (!isBody(body)) {
+        throw new StorageError(
+          'InvalidInput',
+          `Unsupported body type ${Object.prototype.toString.call(body)}: use Uint8Array, string or a stream`,
+          ctx,
+        );
+      }
+      assertPutOptions(options, ctx);
+      assertHeaderValues(options, ctx);
+      const metadata = normalizeMetadata(options.metadata, ctx);
+      const caps = this.capabilities;
+      if (options.ifNoneMatch !== undefined)
+        this.requireCapability(caps.writeIfNoneMatch, 'writeIfNoneMatch', 'ifNoneMatch', ctx);
+      if (options.ifMatch !== undefined)
+        this.requireCapability(caps.writeIfMatch, 'writeIfMatch', 'ifMatch', ctx);
+      if (Object.keys(metadata).length > 0)
+        this.requireCapability(caps.userMetadata, 'userMetadata', 'metadata', ctx);
+      if (options.cacheControl !== undefined)
+        this.requireCapability(caps.contentHeaders, 'contentHeaders', 'cacheControl', ctx);
+      if (options.contentDisposition !== undefined)
+        this.requireCapability(caps.contentHeaders, 'contentHeaders', 'contentDisposition', ctx);
+      if (options.visibility === 'public')
+        this.requireCapability(caps.visibility, 'visibility', "visibility: 'public'", ctx);
+      const known = knownLength(body);
+      if (known !== undefined && options.contentLength !== undefined && known !== options.contentLength) {
+        throw new StorageError(
+          'Integrity',
+          `Body is ${known} bytes but contentLength says ${options.contentLength}`,
+          ctx,
+        );
+      }
+      const length = options.contentLength ?? known;
+      this.assertSize(length, ctx);
+      throwIfAborted(options.signal, ctx);
+      const checked: CheckedPutOptions = {
+        ...options,
+        contentType: options.contentType ?? (await this.inferType(key, body)),
+        metadata,
+        visibility: options.visibility ?? 'private',
+      };
+      if (length !== undefined) checked.contentLength = length;
+      return await this.putObject(key, body, checked);
+    } catch (error) {
+      throw storageErrorFrom(error, ctx, options.signal);
+    }
+  }
+
+  async get(key: string, options: GetOptions = {}): Promise<GetResult> {
+    const ctx = this.ctx('get', key);
+    try {
+      assertValidKey(key, ctx);
+      if (options.range !== undefined) {
+        assertRange(options.range, ctx);
+        this.requireCapability(this.capabilities.rangeRead, 'rangeRead', 'range', ctx);
+      }
+      if (options.ifMatch !== undefined) {
+        if (typeof options.ifMatch !== 'string' || options.ifMatch.trim() === '') {
+          throw new StorageError('InvalidInput', 'ifMatch must be a non-empty etag', ctx);
+        }
+        this.requireCapability(this.capabilities.readIfMatch, 'readIfMatch', 'ifMatch', ctx);
+      }
+      throwIfAborted(options.signal, ctx);
+      return await this.getObject(key, options);
+    } catch (error) {
+      throw storageErrorFrom(error, ctx, options.signal);
+    }
+  }
+
+  async head(key: string, options: { signal?: AbortSignal } = {}): Promise<ObjectInfo> {
+    const ctx = this.ctx('head', key);
+    try {
+      assertValidKey(key, ctx);
+      throwIfAborted(options.signal, ctx);
+      return await this.headObject(key, options);
+    } catch (error) {
+      throw storageErrorFrom(error, ctx, options.signal);
+    }
+  }
+
+  async exists(key: string, options: { signal?: AbortSignal } = {}): Promise<boolean> {
+    const ctx = this.ctx('exists', key);
+    try {
+      assertValidKey(key, ctx);
+      throwIfAborted(options.signal, ctx);
+      return await this.existsObject(key, options);
+    } catch (error) {
+      throw storageErrorFrom(error, ctx, options.signal);
+    }
+  }
+
+  async delete(key: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    const ctx = this.ctx('delete', key);
+    try {
+      assertValidKey(key, ctx);
+      throwIfAborted(options.signal, ctx);
+      await this.deleteObject(key, options);
+    } catch (error) {
+      throw storageErrorFrom(error, ctx, options.signal);
+    }
+  }
+
+  async deleteMany(
+    keys: Iterable<string> | AsyncIterable<string>,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<DeleteManyResult> {
+    const ctx = this.ctx('deleteMany');
+    try {
+      if (
+        typeof keys !== 'object' ||
+        keys === null ||
+        (typeof (keys as Iterable<string>)[Symbol.iterator] !== 'function' &&
+          typeof (keys as AsyncIterable<string>)[Symbol.asyncIterator] !== 'function')
+      ) {
+        throw new StorageError('InvalidInput', 'deleteMany takes an iterable or async iterable of keys', ctx);
+      }
+      throwIfAborted(options.signal, ctx);
+      const result: DeleteManyResult = { deleted: 0, errors: [] };
+      let batch: string[] = [];
+      const flush = async () => {
+        if (batch.length === 0) return;
+        const done = await this.deleteObjects(batch, options);
+        result.deleted += done.deleted;
+        for (const { key, error } of done.errors) {
+          result.errors.push({ key, error: storageErrorFrom(error, { ...ctx, key }) });
+        }
+        batch = [];
+      };
+      for await (const key of keys) {
+        throwIfAborted(options.signal, ctx);
+        try {
+          assertValidKey(key, ctx);
+        } catch (error) {
+          result.errors.push({ key: typeof key === 'string' ? key : String(key), error: error as Error });
+          continue;
+        }
+        batch.push(key);
+        if (batch.length >= DELETE_BATCH) await flush();
+      }
+      await flush();
+      return result;
+    } catch (error) {
+      throw storageErrorFrom(error, ctx, options.signal);
+    }
+  }
+
+  copy(from: string, to: string, options: CopyOptions = {}): Promise<ObjectInfo> {
+    return this.transfer('copy', from, to, options);
+  }
+
+  move(from: string, to: string, options: CopyOptions = {}): Promise<ObjectInfo> {
+    return this.transfer('move', from, to, options);
+  }
+
+  list(options: ListOptions = {}): AsyncIterable<ListEntry> {
+    return this.iterate(options);
+  }
+
+  async listPage(options: ListPageOptions = {}): Promise<ListPage> {
+    const ctx = this.ctx('listPage');
+    try {
+      const query = this.listQuery(options, ctx);
+      const limit = query.limit!;
+      return await takePage(this.checkedEntries(query, ctx), limit);
+    } catch (error) {
+      throw storageErrorFrom(error, ctx, options.signal);
+    }
+  }
+
+  async presignGet(key: string, options: PresignGetOptions): Promise<string> {
+    const ctx = this.ctx('presignGet', key);
+    try {
+      assertValidKey(key, ctx);
+      this.requireCapability(this.capabilities.presignGet, 'presignGet', 'presignGet', ctx);
+      assertPresignExpiry(options?.expiresIn, ctx);
+      assertHeaderValues(
+        { contentDisposition: options.responseContentDisposition, contentType: options.responseContentType },
+        ctx,
+      );
+      return await this.presignGetUrl(key, options);
+    } catch (error) {
+      throw storageErrorFrom(error, ctx);
+    }
+  }
+
+  async presignPut(key: string, options: PresignPutOptions): Promise<PresignedRequest> {
+    const ctx = this.ctx('presignPut', key);
+    try {
+      assertValidKey(key, ctx);
+      this.requireCapability(this.capabilities.presignPut, 'presignPut', 'presignPut', ctx);
+      assertPresignExpiry(options?.expiresIn, ctx);
+      assertHeaderValues({ contentType: options.contentType }, ctx);
+      if (options.maxSize !== undefined) {
+        if (!Number.isSafeInteger(options.maxSize) || options.maxSize < 0) {
+          throw new StorageError(
+            'InvalidInput',
+            `maxSize must be a non-negative integer; got ${options.maxSize}`,
+            ctx,
+          );
+        }
+        this.assertSize(options.maxSize, ctx);
+      }
+      return await this.presignPutRequest(key, options);
+    } catch (error) {
+      throw storageErrorFrom(error, ctx);
+    }
+  }
+
+  // ------------------------------------------------------------------ shared checks
+
+  /** The context every error of an operation carries. */
+  protected ctx(operation: string, key?: string): OperationContext {
+    return key === undefined ? { operation, backend: this.name } : { operation, key, backend: this.name };
+  }
+
+  /** @throws PayloadTooLarge when a known size exceeds `capabilities.maxObjectSize`. */
+  protected assertSize(size: number | undefined, ctx: OperationContext): void {
+    const max = this.capabilities.maxObjectSize;
+    if (size !== undefined && max !== undefined && size > max) {
+      throw new StorageError(
+        'PayloadTooLarge',
+        `Object of ${size} bytes exceeds this store's limit of ${max}`,
+        ctx,
+      );
+    }
+  }
+
+  private requireCapability(
+    declared: boolean,
+    capability: keyof Capabilities,
+    what: string,
+    ctx: OperationContext,
+  ): void {
+    if (!declared) {
+      throw new StorageError(
+        'Unsupported',
+        `${this.name} does not support ${what} (capability ${capability} is false)`,
+        ctx,
+      );
+    }
+  }
+
+  private async inferType(key: string, body: Body): Promise<string> {
+    if (isInMemoryBody(body)) return inferContentType(key, toBuffer(body));
+    return contentTypeFromKey(key) ?? DEFAULT_CONTENT_TYPE;
+  }
+
+  private async transfer(
+    operation: 'copy' | 'move',
+    from: string,
+    to: string,
+    options: CopyOptions,
+  ): Promise<ObjectInfo> {
+    const ctx = this.ctx(operation, from);
+    try {
+      assertValidKey(from, ctx);
+      assertValidKey(to, ctx);
+      assertCopyOptions(options, ctx);
+      const caps = this.capabilities;
+      const checked: CheckedCopyOptions = { ...options };
+      if (options.metadata !== undefined) {
+        checked.metadata = normalizeMetadata(options.metadata, ctx);
+        if (Object.keys(checked.metadata).length > 0)
+          this.requireCapability(caps.userMetadata, 'userMetadata', 'metadata', ctx);
+      }
+      if (options.ifNoneMatch !== undefined)
+        this.requireCapability(caps.writeIfNoneMatch, 'writeIfNoneMatch', 'ifNoneMatch', ctx);
+      if (options.ifMatch !== undefined)
+        this.requireCapability(caps.readIfMatch, 'readIfMatch', 'ifMatch', ctx);
+      if (options.cacheControl !== undefined)
+        this.requireCapability(caps.contentHeaders, 'contentHeaders', 'cacheControl', ctx);
+      if (options.contentDisposition !== undefined)
+        this.requireCapability(caps.contentHeaders, 'contentHeaders', 'contentDisposition', ctx);
+      if (options.visibility === 'public')
+        this.requireCapability(caps.visibility, 'visibility', "visibility: 'public'", ctx);
+      throwIfAborted(options.signal, ctx);
+      return await (operation === 'copy'
+        ? this.copyObject(from, to, checked)
+        : this.moveObject(from, to, checked));
+    } catch (error) {
+      throw storageErrorFrom(error, ctx, options.signal);
+    }
+  }
+
+  private listQuery(options: ListPageOptions & { pageSize?: number }, ctx: OperationContext): ListQuery {
+    if (options.startAfter !== undefined) {
+      if (typeof options.startAfter !== 'string') {
+        throw new StorageError('InvalidKey', 'startAfter must be a string', ctx);
+      }
+      assertValidPrefix(options.startAfter, ctx, 'startAfter');
+    }
+    if (options.delimiter !== undefined) {
+      this.requireCapability(this.capabilities.listDelimiter, 'listDelimiter', 'delimiter', ctx);
+    }
+    if (
+      options.pageSize !== undefined &&
+      (!Number.isSafeInteger(options.pageSize) || options.pageSize < 1 || options.pageSize > 10_000)
+    ) {
+      throw new StorageError(
+        'InvalidInput',
+        `pageSize must be an integer from 1 to 10000; got ${options.pageSize}`,
+        ctx,
+      );
+    }
+    const { prefix, after, limit } = resolveListStart(options, ctx);
+    throwIfAborted(options.signal, ctx);
+    const query: ListQuery = { prefix, limit };
+    if (options.delimiter !== undefined) query.delimiter = options.delimiter;
+    if (after !== undefined) query.after = after;
+    if (options.pageSize !== undefined) query.pageSize = options.pageSize;
+    if (options.signal !== undefined) query.signal = options.signal;
+    return query;
+  }
+
+  private async *iterate(options: ListOptions): AsyncGenerator<ListEntry> {
+    const ctx = this.ctx('list');
+    let query: ListQuery;
+    try {
+      query = this.listQuery(options, ctx);
+      delete query.limit;
+    } catch (error) {
+      throw storageErrorFrom(error, ctx, options.signal);
+    }
+    yield* this.checkedEntries(query, ctx);
+  }
+
+  private async *checkedEntries(query: ListQuery, ctx: OperationContext): AsyncGenerator<ListEntry> {
+    try {
+      yield* guardProgress(this.listEntries(query), query, ctx);
+    } catch (error) {
+      throw storageErrorFrom(error, ctx, query.signal);
+    }
+  }
+}

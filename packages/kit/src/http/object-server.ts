@@ -1,0 +1,285 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  type Clock,
+  type ErrorKind,
+  type GetResult,
+  isStorageError,
+  isValidKey,
+  type ObjectInfo,
+  type ObjectStore,
+  StorageError,
+} from '@stowage/core';
+import { inspectStream } from '../body/pull-readable.js';
+import { decodeKeyPath } from './key-path.js';
+import { decideRead } from './read-decision.js';
+import { type SignedClaims, UrlSigner } from './url-signer.js';
+
+/**
+ * The HTTP face of a store that has none of its own (local, memory): it serves public
+ * objects the way a CDN would and checks URLs signed by the store's `UrlSigner`.
+ */
+export interface ObjectServerOptions {
+  /** The store; a function when the store is created after the server (it needs the URL). */
+  store: ObjectStore | (() => ObjectStore | undefined);
+  /** Verifies signed URLs; without it every signed URL is refused. */
+  signer?: UrlSigner | (() => UrlSigner | undefined);
+  /** Expiry of signed URLs is judged by this clock (the store's). Default: system time. */
+  clock?: Clock | (() => Clock | undefined);
+  /** Path under which keys are served, default "/" (the signer's base path when given). */
+  basePath?: string;
+  /** Serve public objects without a signature. Default true. */
+  servePublic?: boolean;
+  /**
+   * Serve HTML, SVG, XML and JavaScript inline. Default false: such objects (which anyone
+   * holding a presigned PUT may have uploaded) are sent as attachments, so they cannot run
+   * as pages of this origin.
+   */
+  serveActiveContent?: boolean;
+}
+
+const STATUS: Partial<Record<ErrorKind, number>> = {
+  NotFound: 404,
+  PermissionDenied: 403,
+  PreconditionFailed: 412,
+  AlreadyExists: 412,
+  InvalidKey: 400,
+  InvalidInput: 400,
+  Integrity: 400,
+  Aborted: 400,
+  Conflict: 409,
+  PayloadTooLarge: 413,
+  RateLimited: 429,
+  Unsupported: 501,
+  Unavailable: 503,
+  Timeout: 504,
+};
+
+/** Types a browser would run as part of the serving origin. */
+const ACTIVE =
+  /^(text\/html|application\/xhtml\+xml|image\/svg\+xml|text\/xml|application\/xml|text\/javascript|application\/javascript|application\/ecmascript)\b/i;
+
+/**
+ * The request handler, for `node:http` or any server that takes one:
+ * - `GET`/`HEAD /<encoded key>`: public objects (private: 403, missing: 404);
+ * - signed GET, HEAD and PUT URLs: HMAC checked in constant time, expiry by the store's
+ *   clock; tampered or expired: 403. A PUT must carry the signed Content-Type and stay
+ *   within the signed size (413 at once from Content-Length, or as the limit is crossed);
+ *   nothing is stored when it fails.
+ * Reads honour Range (206/416), If-Range, If-None-Match/If-Modified-Since (304) and
+ * If-Match/If-Unmodified-Since (412). Every response has `X-Content-Type-Options: nosniff`.
+ * Errors are JSON `{ error: kind, message }` naming the key, never a filesystem path; an
+ * unexpected failure says only that.
+ */
+export function createObjectRequestHandler(options: ObjectServerOptions): RequestListener {
+  const resolveStore = asResolver(options.store);
+  const resolveSigner = asResolver(options.signer);
+  const resolveClock = asResolver(options.clock);
+  const servePublic = options.servePublic ?? true;
+  const serveActive = options.serveActiveContent ?? false;
+
+  return (req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (isStorageError(error) && error.kind !== 'Unexpected') {
+        fail(res, STATUS[error.kind] ?? 500, error.kind, error.message);
+      } else {
+        fail(res, 500, 'Unexpected', 'The server failed to handle this request');
+      }
+    });
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const store = resolveStore();
+    if (store === undefined) return fail(res, 503, 'Unavailable', 'No store is attached to this server yet');
+    const signer = resolveSigner();
+    const basePath = normaliseBasePath(options.basePath ?? signer?.basePath ?? '/');
+    const target = req.url ?? '/';
+    const pathname = target.split('?', 1)[0]!;
+    if (!pathname.startsWith(basePath))
+      return fail(res, 404, 'NotFound', "Not under this server's base path");
+    const key = decodeKeyPath(pathname.slice(basePath.length));
+    if (key === undefined || !isValidKey(key))
+      return fail(res, 400, 'InvalidKey', 'The path is not a valid key');
+    const method = req.method ?? 'GET';
+
+    if (UrlSigner.isSigned(target)) {
+      if (signer === undefined)
+        return fail(res, 403, 'PermissionDenied', 'This server verifies no signed URLs');
+      const signedFor = method === 'PUT' ? 'PUT' : method === 'GET' || method === 'HEAD' ? 'GET' : undefined;
+      if (signedFor === undefined) return fail(res, 405, 'InvalidInput', `${method} is not allowed`);
+      const now = resolveClock()?.now() ?? new Date();
+      const check = signer.verify(signedFor, target, now.getTime());
+      if (!check.ok) {
+        const why = {
+          malformed: 'malformed signature',
+          signature: 'signature mismatch',
+          expired: 'URL expired',
+        };
+        return fail(res, 403, 'PermissionDenied', `Forbidden: ${why[check.reason]}`);
+      }
+      if (signedFor === 'PUT') return upload(store, key, check.claims, req, res);
+      return serve(store, key, req, res, check.claims);
+    }
+    if (method !== 'GET' && method !== 'HEAD') {
+      res.setHeader('allow', 'GET, HEAD');
+      return fail(res, 405, 'InvalidInput', `${method} needs a signed URL`);
+    }
+    if (!servePublic)
+      return fail(res, 403, 'PermissionDenied', 'Objects here are only served through signed URLs');
+    return serve(store, key, req, res, undefined);
+  }
+
+  async function serve(
+    store: ObjectStore,
+    key: string,
+    req: IncomingMessage,
+    res: ServerResponse,
+    claims: SignedClaims | undefined,
+  ): Promise<void> {
+    // Decide against the current version, then read with ifMatch so the bytes belong to the
+    // object whose headers were sent; a replacement in between costs one more round.
+    for (let attempt = 0; ; attempt++) {
+      const info = await store.head(key);
+      if (claims === undefined && info.visibility !== 'public') {
+        return fail(res, 403, 'PermissionDenied', `${JSON.stringify(key)} is private: use a signed URL`);
+      }
+      const headers = responseHeaders(info, claims, serveActive);
+      const decision = decideRead(req.headers, info, req.method);
+      if (decision.status === 304) {
+        res
+          .writeHead(304, pick(headers, ['etag', 'cache-control', 'last-modified', 'x-content-type-options']))
+          .end();
+        return;
+      }
+      if (decision.status === 412)
+        return fail(res, 412, 'PreconditionFailed', 'A precondition does not hold');
+      if (decision.status === 416) {
+        res.writeHead(416, {
+          'content-range': `bytes */${info.size}`,
+          'content-type': 'text/plain; charset=utf-8',
+          'x-content-type-options': 'nosniff',
+        });
+        res.end('Range Not Satisfiable\n');
+        return;
+      }
+      const range = decision.status === 206 ? decision.range : undefined;
+      if (range !== undefined) {
+        headers['content-range'] = `bytes ${range.start}-${range.end}/${info.size}`;
+        headers['content-length'] = String(range.end - range.start + 1);
+      }
+      if (req.method === 'HEAD') {
+        res.writeHead(decision.status, headers).end();
+        return;
+      }
+      let got: GetResult;
+      try {
+        got = await store.get(key, { ifMatch: info.etag, ...(range !== undefined ? { range } : {}) });
+      } catch (error) {
+        if (isStorageError(error, 'PreconditionFailed') && attempt < 3) continue;
+        throw error;
+      }
+      res.writeHead(decision.status, headers);
+      await pipeline(got.body, res).catch(() => {
+        // The client went away, or the store failed mid-body: the socket is torn down already.
+      });
+      return;
+    }
+  }
+
+  async function upload(
+    store: ObjectStore,
+    key: string,
+    claims: SignedClaims,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
+    const sent = req.headers['content-type'];
+    if (claims.contentType !== undefined && sent !== claims.contentType) {
+      req.resume();
+      return fail(res, 403, 'PermissionDenied', 'Forbidden: Content-Type differs from the signed one');
+    }
+    const lengthHeader = req.headers['content-length'];
+    const contentLength =
+      lengthHeader !== undefined && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
+    const max = claims.maxSize;
+    if (max !== undefined && contentLength !== undefined && contentLength > max) {
+      // Answer before reading the body, and close: the client need not send it.
+      res.setHeader('connection', 'close');
+      fail(res, 413, 'PayloadTooLarge', `The upload is ${contentLength} bytes; this URL allows ${max}`);
+      req.destroy();
+      return;
+    }
+    let body: Readable = req;
+    if (max !== undefined) {
+      let seen = 0;
+      body = inspectStream(req, (chunk) => {
+        seen += chunk.length;
+        if (seen > max)
+          throw new StorageError('PayloadTooLarge', `The upload exceeds the ${max} bytes this URL allows`);
+      });
+    }
+    const info = await store.put(key, body, {
+      // Without a signed type, the uploader does not choose how this origin serves the object.
+      ...(claims.contentType !== undefined ? { contentType: claims.contentType } : {}),
+      ...(contentLength !== undefined ? { contentLength } : {}),
+    });
+    res.writeHead(200, { etag: info.etag, 'content-length': '0' }).end();
+  }
+}
+
+function responseHeaders(
+  info: ObjectInfo,
+  claims: SignedClaims | undefined,
+  serveActive: boolean,
+): Record<string, string> {
+  const contentType = claims?.responseContentType ?? info.contentType;
+  const headers: Record<string, string> = {
+    'content-type': contentType,
+    'content-length': String(info.size),
+    etag: info.etag,
+    'last-modified': info.lastModified.toUTCString(),
+    'accept-ranges': 'bytes',
+    'x-content-type-options': 'nosniff',
+  };
+  if (info.cacheControl !== undefined) headers['cache-control'] = info.cacheControl;
+  // User metadata names and values are printable ASCII (core validates them), safe as headers.
+  for (const [name, value] of Object.entries(info.metadata)) headers[`x-stowage-meta-${name}`] = value;
+  const disposition = claims?.responseContentDisposition ?? info.contentDisposition;
+  if (!serveActive && ACTIVE.test(contentType)) {
+    headers['content-disposition'] = 'attachment';
+    headers['content-security-policy'] = "default-src 'none'; sandbox";
+  } else if (disposition !== undefined) {
+    headers['content-disposition'] = disposition;
+  }
+  return headers;
+}
+
+function pick(headers: Record<string, string>, names: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of names) if (headers[name] !== undefined) out[name] = headers[name];
+  return out;
+}
+
+function fail(res: ServerResponse, status: number, kind: string, message: string): void {
+  const body = `${JSON.stringify({ error: kind, message })}\n`;
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'x-content-type-options': 'nosniff',
+  });
+  res.end(body);
+}
+
+function normaliseBasePath(path: string): string {
+  const withLead = path.startsWith('/') ? path : `/${path}`;
+  return withLead.endsWith('/') ? withLead : `${withLead}/`;
+}
+
+function asResolver<T>(value: T | (() => T | undefined) | undefined): () => T | undefined {
+  return typeof value === 'function' ? (value as () => T | undefined) : () => value;
+}
