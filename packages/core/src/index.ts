@@ -2,6 +2,7 @@
 export * from './body/read-bytes.js';
 export * from './body/to-readable.js';
 export * from './di/value-container.js';
+export * from './errors/aborted-error.js';
 export * from './errors/storage-error.js';
 export * from './keys/validate-key.js';
 export * from './model/capabilities.js';

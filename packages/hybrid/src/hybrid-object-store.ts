@@ -26,6 +26,7 @@ import {
   type PutOptions,
   StorageError,
   SystemClock,
+  throwIfAborted,
 } from '@stowage/core';
 import {
   assertPageProgress,
@@ -37,7 +38,6 @@ import {
   listFromPages,
   resolveListStart,
   sha256OfStream,
-  throwIfAborted,
 } from '@stowage/kit';
 import { InProcessJobStateStore } from './in-process-job-state.js';
 import { buildPage, type MergedEntry, mergeSidePages, unionPages } from './merge-listing.js';

@@ -39,6 +39,7 @@ import {
   prefixProblem,
   StorageError,
   SystemClock,
+  throwIfAborted,
   type Visibility,
 } from '@stowage/core';
 import {
@@ -57,7 +58,6 @@ import {
   normalizeMetadata,
   resolveListStart,
   resolveRange,
-  throwIfAborted,
 } from '@stowage/kit';
 import { type Ctx, errnoCode, toStorageError } from './fs-errors.js';
 import { hashFile } from './hash-file.js';

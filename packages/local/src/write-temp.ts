@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { type FileHandle, open, unlink } from 'node:fs/promises';
 import {
+  abortedError,
   type Body,
   isInMemoryBody,
   isStorageError,
@@ -9,7 +10,7 @@ import {
   toBuffer,
   toReadable,
 } from '@stowage/core';
-import { abortedError, assertBodyLength, assertBodySha256 } from '@stowage/kit';
+import { assertBodyLength, assertBodySha256 } from '@stowage/kit';
 import type { Ctx } from './fs-errors.js';
 import { assertOpenedAt } from './safe-paths.js';
 import { Sha256Sink } from './sha256-sink.js';

@@ -5,15 +5,17 @@ import { createMemoryPresignServer, type MemoryPresignServer } from './memory-pr
 
 const clock = new ManualClock(new Date());
 let server: MemoryPresignServer | undefined;
+const SECRET = 'memory-conformance-secret-6f1c2a';
 
 // The full store: presigning through the memory presign server, driven by a manual clock.
 describeObjectStoreConformance({
   name: 'memory',
   clock,
+  secrets: [SECRET],
   create: async () => {
     let store: MemoryObjectStore | undefined;
     server = await createMemoryPresignServer(() => store);
-    store = new MemoryObjectStore({ clock, presignBaseUrl: server.url });
+    store = new MemoryObjectStore({ clock, presignBaseUrl: server.url, presignSecret: SECRET });
     return store;
   },
   cleanup: async () => {

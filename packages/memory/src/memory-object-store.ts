@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
+  abortedError,
   type Body,
   type Capabilities,
   type Clock,
@@ -19,7 +20,6 @@ import {
   type Visibility,
 } from '@stowage/core';
 import {
-  abortedError,
   assertBodyLength,
   assertBodySha256,
   type CheckedCopyOptions,

@@ -17,6 +17,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import {
+  abortedError,
   assertValidKey,
   assertValidPrefix,
   type Body,
@@ -41,11 +42,11 @@ import {
   type PutOptions,
   StorageError,
   SystemClock,
+  throwIfAborted,
   toBuffer,
   toReadable,
 } from '@stowage/core';
 import {
-  abortedError,
   assertBodyLength,
   assertBodySha256,
   assertCopyOptions,
@@ -58,7 +59,6 @@ import {
   quoteEtag,
   resolveListStart,
   sha256Hex,
-  throwIfAborted,
 } from '@stowage/kit';
 import { createS3Client } from './client.js';
 import {

@@ -10,10 +10,11 @@ import {
   type ObjectInfo,
   StorageError,
   SystemClock,
+  throwIfAborted,
   toBuffer,
   toReadable,
 } from '@stowage/core';
-import { assertBodyLength, assertBodySha256, encodeKeyPath, sha256Hex, throwIfAborted } from '@stowage/kit';
+import { assertBodyLength, assertBodySha256, encodeKeyPath, sha256Hex } from '@stowage/kit';
 import { mapS3Error, S3ObjectStore, type S3StoreConfig, VerifyingStream } from '@stowage/s3';
 import { z } from 'zod';
 import { seaweedTtl } from './seaweed-ttl.js';

@@ -1,6 +1,8 @@
 import type { Readable } from 'node:stream';
+import { abortedError } from '../errors/aborted-error.js';
 import { StorageError } from '../errors/storage-error.js';
-import type { Body, GetResult } from '../model/object-info.js';
+import type { Body, GetOptions, GetResult } from '../model/object-info.js';
+import type { ObjectStore } from '../ports/object-store.js';
 import { toBuffer, toReadable } from './to-readable.js';
 
 export interface ReadBytesOptions {
@@ -37,8 +39,7 @@ export async function readBytes(source: Source, options: ReadBytesOptions = {}):
   const stream = toReadable(body);
   const chunks: Buffer[] = [];
   let total = 0;
-  const onAbort = () =>
-    stream.destroy(new StorageError('Aborted', 'Read aborted', { cause: options.signal?.reason }));
+  const onAbort = () => stream.destroy(abortedError(options.signal));
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
@@ -72,4 +73,35 @@ export async function readJson<T = unknown>(source: Source, options: ReadBytesOp
   } catch (cause) {
     throw new StorageError('InvalidInput', `Body is not valid JSON: ${(cause as Error).message}`, { cause });
   }
+}
+
+/**
+ * The whole object as bytes, for callers who want bytes rather than a stream: the body is
+ * always read to its end or destroyed, so no socket or file is left held. Objects larger
+ * than `maxBytes` fail with `PayloadTooLarge` (stream those instead).
+ */
+export async function getBytes(
+  store: ObjectStore,
+  key: string,
+  options: GetOptions & { maxBytes?: number } = {},
+): Promise<Buffer> {
+  const { maxBytes, ...get } = options;
+  const result = await store.get(key, get);
+  try {
+    return await readBytes(result, {
+      ...(maxBytes === undefined ? {} : { maxBytes }),
+      ...(get.signal === undefined ? {} : { signal: get.signal }),
+    });
+  } finally {
+    if (!result.body.destroyed) result.body.destroy();
+  }
+}
+
+/** The whole object as UTF-8 text (see `getBytes`). */
+export async function getText(
+  store: ObjectStore,
+  key: string,
+  options: GetOptions & { maxBytes?: number } = {},
+): Promise<string> {
+  return (await getBytes(store, key, options)).toString('utf8');
 }

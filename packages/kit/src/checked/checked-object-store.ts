@@ -22,6 +22,7 @@ import {
   type PresignPutOptions,
   type PutOptions,
   StorageError,
+  throwIfAborted,
   toBuffer,
   type Visibility,
 } from '@stowage/core';
@@ -41,7 +42,7 @@ import {
   assertRange,
   normalizeMetadata,
 } from '../options/validate-options.js';
-import { throwIfAborted } from '../util/abort.js';
+
 import { type OperationContext, storageErrorFrom } from './storage-error-from.js';
 
 /** Put options after the checked layer: validated, gated by capabilities, defaults resolved. */

@@ -1,5 +1,4 @@
-import { isStorageError, StorageError } from '@stowage/core';
-import { abortedError } from '../util/abort.js';
+import { abortedError, isStorageError, StorageError } from '@stowage/core';
 
 export interface OperationContext {
   operation: string;

@@ -1,5 +1,4 @@
-import { type ErrorKind, StorageError } from '@stowage/core';
-import { abortedError } from '../util/abort.js';
+import { abortedError, type ErrorKind, StorageError } from '@stowage/core';
 import { kindFromHttpStatus } from './kind-from-http-status.js';
 
 export interface ErrorContext {

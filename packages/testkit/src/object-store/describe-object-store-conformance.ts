@@ -11,6 +11,7 @@ import { registerMetadataCases } from './cases/metadata.js';
 import { registerPresignCases } from './cases/presign.js';
 import { registerRangeCases } from './cases/range.js';
 import { registerReadCases } from './cases/read.js';
+import { registerSecretCases } from './cases/secrets.js';
 import { registerWriteCases } from './cases/write.js';
 import { Harness } from './harness.js';
 import type { ObjectStoreConformanceOptions } from './options.js';
@@ -31,6 +32,7 @@ const CATEGORIES: ReadonlyArray<readonly [string, (h: Harness) => void]> = [
   ['presign', registerPresignCases],
   ['failure and abort', registerFailureCases],
   ['invalid keys', registerInvalidKeyCases],
+  ['secrets', registerSecretCases],
 ];
 
 /**

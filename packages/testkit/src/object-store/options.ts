@@ -40,4 +40,10 @@ export interface ObjectStoreConformanceOptions {
   };
   /** Root of the keys the suite writes; default `stowage-conformance`. A random run id goes below it. */
   keyRoot?: string;
+  /**
+   * The secrets the store was configured with (access keys, HMAC keys, tokens): none may show
+   * in `util.inspect`, `JSON.stringify` or `String` of the store or of its errors. Without
+   * them the secrets case is skipped, saying so.
+   */
+  secrets?: readonly string[];
 }

@@ -272,6 +272,25 @@ export function registerFailureCases(h: Harness): void {
     );
   }
 
+  h.case('a timed-out signal is Timeout (retryable), on every operation', async ({ store, key }) => {
+    const k = key('timed-out');
+    await store.put(k, 'here');
+    const signal = AbortSignal.timeout(1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(signal.aborted).toBe(true);
+    for (const [what, run] of [
+      ['put', () => store.put(k, 'new', { signal })],
+      ['get', () => store.get(k, { signal })],
+      ['head', () => store.head(k, { signal })],
+      ['delete', () => store.delete(k, { signal })],
+      ['list', () => store.listPage({ prefix: k, signal })],
+    ] as const) {
+      const error = await expectStorageError(run, 'Timeout');
+      expect(error.retryable, `${what}: Timeout is retryable`).toBe(true);
+    }
+    expect(await getText(store, k)).toBe('here');
+  });
+
   h.case('a pre-aborted signal is Aborted before any I/O', async ({ store, key }) => {
     const k = key('pre-aborted');
     await store.put(key('existing'), 'here');

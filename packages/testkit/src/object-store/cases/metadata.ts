@@ -119,6 +119,25 @@ export function registerMetadataCases(h: Harness): void {
     }
   });
 
+  h.case('a missing contentType is inferred alike on every store', async ({ store, key }) => {
+    // By extension, then (for in-memory bodies) by magic bytes; a stream is typed by its key.
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489', 'hex');
+    const cases: Array<[name: string, body: string | Buffer | Readable, type: string]> = [
+      ['doc.json', '{"a":1}', 'application/json; charset=utf-8'],
+      ['page.html', '<p>hi</p>', 'text/html; charset=utf-8'],
+      ['style.css', Readable.from([Buffer.from('a{}')]), 'text/css; charset=utf-8'],
+      ['image-without-extension', png, 'image/png'],
+      ['unknown.zzq', 'x', 'application/octet-stream'],
+      ['stream-without-extension', Readable.from([png]), 'application/octet-stream'],
+    ];
+    for (const [name, body, type] of cases) {
+      const k = key(name);
+      const put = await store.put(k, body);
+      expect(put.contentType, `put ${name}`).toBe(type);
+      expect((await store.head(k)).contentType, `head ${name}`).toBe(type);
+    }
+  });
+
   h.case(
     'cacheControl and contentDisposition round-trip',
     { requires: [CONTENT_HEADERS] },
