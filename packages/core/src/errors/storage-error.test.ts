@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ERROR_KINDS, isStorageError, StorageError } from './storage-error.js';
+import { isStorageError, StorageError } from './storage-error.js';
 
 describe('StorageError', () => {
   it('carries its context and defaults retryable from the kind', () => {
@@ -49,5 +49,28 @@ describe('StorageError', () => {
     const json = JSON.parse(JSON.stringify(new StorageError('Timeout', 'slow', { cause: new Error('x') })));
     expect(json).toMatchObject({ name: 'StorageError', kind: 'Timeout', retryable: true });
     expect(json.cause).toBeUndefined();
+  });
+});
+
+describe('StorageError under inspect', () => {
+  it('shows its context and only the name and message of its cause', async () => {
+    const { inspect } = await import('node:util');
+    const cause = Object.assign(new Error('signature mismatch'), {
+      name: 'SignatureDoesNotMatch',
+      AWSAccessKeyId: 'AKIDEXAMPLE',
+      CanonicalRequest: 'GET\n/bucket/key\n…',
+    });
+    const error = new StorageError('PermissionDenied', 'denied', {
+      operation: 'get',
+      key: 'k',
+      backend: 's3',
+      cause,
+    });
+    const text = inspect(error, { depth: 10, showHidden: true });
+    expect(text).toContain('SignatureDoesNotMatch: signature mismatch');
+    expect(text).toContain('operation: "get"');
+    expect(text).not.toContain('AKIDEXAMPLE');
+    expect(text).not.toContain('CanonicalRequest');
+    expect(JSON.stringify(error)).not.toContain('AKIDEXAMPLE');
   });
 });

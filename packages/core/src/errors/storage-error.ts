@@ -82,6 +82,32 @@ export class StorageError extends Error {
     return copy;
   }
 
+  /**
+   * What `util.inspect` and `console.log` show: the error, its context, and only the name and
+   * message of its cause. A backend's own error can carry request details (an SDK's canonical
+   * request, an access key id) that must never reach a log; `error.cause` still holds it whole.
+   */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    const context = Object.entries({
+      kind: this.kind,
+      operation: this.operation,
+      key: this.key,
+      backend: this.backend,
+      retryable: this.retryable,
+      requestId: this.requestId,
+      status: this.status,
+    })
+      .filter(([, value]) => value !== undefined)
+      .map(([name, value]) => `${name}: ${JSON.stringify(value)}`)
+      .join(', ');
+    const cause = this.cause;
+    const causeLine =
+      cause === undefined
+        ? ''
+        : `\n  cause: ${cause instanceof Error ? `${cause.name}: ${cause.message}` : typeof cause}`;
+    return `${this.stack ?? `${this.name}: ${this.message}`}\n  { ${context} }${causeLine}`;
+  }
+
   toJSON(): Record<string, unknown> {
     return {
       name: this.name,

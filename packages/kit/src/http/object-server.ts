@@ -11,7 +11,7 @@ import {
   type ObjectStore,
   StorageError,
 } from '@stowage/core';
-import { inspectStream } from '../body/pull-readable.js';
+import { pullReadable } from '../body/pull-readable.js';
 import { decodeKeyPath } from './key-path.js';
 import { decideRead } from './read-decision.js';
 import { type SignedClaims, UrlSigner } from './url-signer.js';
@@ -215,21 +215,44 @@ export function createObjectRequestHandler(options: ObjectServerOptions): Reques
       return;
     }
     let body: Readable = req;
-    if (max !== undefined) {
-      let seen = 0;
-      body = inspectStream(req, (chunk) => {
-        seen += chunk.length;
-        if (seen > max)
-          throw new StorageError('PayloadTooLarge', `The upload exceeds the ${max} bytes this URL allows`);
+    if (max !== undefined) body = limitUpload(req, max);
+    let info: ObjectInfo;
+    try {
+      info = await store.put(key, body, {
+        // Without a signed type, the uploader does not choose how this origin serves the object.
+        ...(claims.contentType !== undefined ? { contentType: claims.contentType } : {}),
+        ...(contentLength !== undefined ? { contentLength } : {}),
       });
+    } catch (error) {
+      // The rest of the body is not wanted: answer, close, and only then drop the connection,
+      // so the client reads the error instead of a reset.
+      res.setHeader('connection', 'close');
+      res.once('finish', () => req.destroy());
+      throw error;
     }
-    const info = await store.put(key, body, {
-      // Without a signed type, the uploader does not choose how this origin serves the object.
-      ...(claims.contentType !== undefined ? { contentType: claims.contentType } : {}),
-      ...(contentLength !== undefined ? { contentLength } : {}),
-    });
     res.writeHead(200, { etag: info.etag, 'content-length': '0' }).end();
   }
+}
+
+/**
+ * The upload, failing with `PayloadTooLarge` as it crosses `max`. Unlike `inspectStream` it
+ * leaves the request alone when given up on: the response still has to go out on its socket.
+ */
+function limitUpload(req: IncomingMessage, max: number): Readable {
+  const chunks = req[Symbol.asyncIterator]();
+  let seen = 0;
+  return pullReadable(
+    async () => {
+      const next = await chunks.next();
+      if (next.done) return null;
+      const chunk = next.value as Buffer;
+      seen += chunk.length;
+      if (seen > max)
+        throw new StorageError('PayloadTooLarge', `The upload exceeds the ${max} bytes this URL allows`);
+      return chunk;
+    },
+    () => req.pause(),
+  );
 }
 
 function responseHeaders(

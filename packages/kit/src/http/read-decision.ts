@@ -40,10 +40,16 @@ export function decideRead(
     if (since !== undefined && wholeSeconds(object.lastModified) > since) return { status: 412 };
   }
   const conditional = headers['if-none-match'] !== undefined || headers['if-modified-since'] !== undefined;
+  // Only the validators go to `fresh`: a request's `Cache-Control: no-cache` (which fetch adds to
+  // every conditional request) tells caches to revalidate; the origin still answers the condition.
+  const validators = {
+    'if-none-match': headers['if-none-match'],
+    'if-modified-since': headers['if-modified-since'],
+  };
   if (
     conditional &&
     (method === 'GET' || method === 'HEAD') &&
-    fresh(headers, { etag: object.etag, 'last-modified': object.lastModified.toUTCString() })
+    fresh(validators, { etag: object.etag, 'last-modified': object.lastModified.toUTCString() })
   ) {
     return { status: 304 };
   }
