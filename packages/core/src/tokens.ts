@@ -9,6 +9,8 @@ export const TOKENS = {
   MetadataRepository: Symbol.for('stowage.MetadataRepository'),
   AuditLog: Symbol.for('stowage.AuditLog'),
   JobStateStore: Symbol.for('stowage.JobStateStore'),
+  Locks: Symbol.for('stowage.Locks'),
+  RolloutState: Symbol.for('stowage.RolloutState'),
   Clock: Symbol.for('stowage.Clock'),
   Logger: Symbol.for('stowage.Logger'),
 } as const;

@@ -1,3 +1,4 @@
+export * from './in-process-locks.js';
 export * from './manual-clock.js';
 export * from './memory-audit-log.js';
 export * from './memory-config.js';
@@ -5,4 +6,5 @@ export * from './memory-job-state-store.js';
 export * from './memory-metadata-repository.js';
 export * from './memory-object-store.js';
 export * from './memory-presign-server.js';
+export * from './memory-rollout-state.js';
 export * from './register-memory.js';

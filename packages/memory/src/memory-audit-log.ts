@@ -8,23 +8,15 @@ import {
   type StoredAuditEvent,
   SystemClock,
 } from '@stowage/core';
-import { decodeKeyCursor, encodeKeyCursor } from '@stowage/kit';
-import { jsonClone } from './json-clone.js';
-import { resolveLimit } from './sorted-keys.js';
+import {
+  checkAuditEvent,
+  decodeKeyCursor,
+  encodeKeyCursor,
+  formatAuditId,
+  resolveQueryLimit,
+} from '@stowage/kit';
 
 const BACKEND = 'memory';
-const ACTIONS: ReadonlySet<AuditAction> = new Set([
-  'upload',
-  'download',
-  'presign',
-  'delete',
-  'copy',
-  'move',
-  'restore',
-]);
-/** Ids are zero-padded so their string order is their append order. */
-const ID_WIDTH = 12;
-
 /** Append-only AuditLog in an array; ids increase with every append. */
 export class MemoryAuditLog implements AuditLog {
   private readonly events: StoredAuditEvent[] = [];
@@ -37,31 +29,8 @@ export class MemoryAuditLog implements AuditLog {
 
   /** @throws InvalidInput for an unknown action, a missing key, a bad date or non-JSON details. */
   async append(event: AuditEvent): Promise<StoredAuditEvent> {
-    const ctx = { operation: 'append', backend: BACKEND };
-    if (typeof event !== 'object' || event === null)
-      throw new StorageError('InvalidInput', 'event must be an object', ctx);
-    if (!ACTIONS.has(event.action)) {
-      throw new StorageError('InvalidInput', `Unknown audit action ${JSON.stringify(event.action)}`, ctx);
-    }
-    if (typeof event.key !== 'string' || event.key === '') {
-      throw new StorageError('InvalidInput', 'event.key must be a non-empty string', ctx);
-    }
-    const keyCtx = { ...ctx, key: event.key };
-    if (event.actor !== undefined && typeof event.actor !== 'string') {
-      throw new StorageError('InvalidInput', 'event.actor must be a string', keyCtx);
-    }
-    const at = event.at ?? this.clock.now();
-    if (!(at instanceof Date) || Number.isNaN(at.getTime())) {
-      throw new StorageError('InvalidInput', 'event.at must be a valid Date', keyCtx);
-    }
-    const stored: StoredAuditEvent = {
-      id: String(this.events.length + 1).padStart(ID_WIDTH, '0'),
-      action: event.action,
-      key: event.key,
-      at: new Date(at.getTime()),
-    };
-    if (event.actor !== undefined) stored.actor = event.actor;
-    if (event.details !== undefined) stored.details = jsonClone(event.details, 'details', keyCtx);
+    const checked = checkAuditEvent(event, this.clock, { operation: 'append', backend: BACKEND });
+    const stored: StoredAuditEvent = { ...checked, id: formatAuditId(this.events.length + 1) };
     this.events.push(stored);
     return clone(stored);
   }
@@ -78,7 +47,7 @@ export class MemoryAuditLog implements AuditLog {
     } = {},
   ): Promise<Page<StoredAuditEvent>> {
     const ctx = { operation: 'query', backend: BACKEND };
-    const limit = resolveLimit(query.limit, ctx);
+    const limit = resolveQueryLimit(query.limit, ctx);
     let start = 0;
     if (query.cursor !== undefined) {
       const id = decodeKeyCursor(query.cursor, ctx);

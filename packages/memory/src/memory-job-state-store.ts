@@ -6,9 +6,8 @@ import {
   StorageError,
   SystemClock,
 } from '@stowage/core';
-import { decodeKeyCursor, encodeKeyCursor } from '@stowage/kit';
-import { jsonClone } from './json-clone.js';
-import { insertSorted, removeSorted, resolveLimit, sortedIndexAfter } from './sorted-keys.js';
+import { assertJobName, decodeKeyCursor, encodeKeyCursor, jsonClone, resolveQueryLimit } from '@stowage/kit';
+import { insertSorted, removeSorted, sortedIndexAfter } from './sorted-keys.js';
 
 const BACKEND = 'memory';
 
@@ -30,7 +29,7 @@ export class MemoryJobStateStore implements JobStateStore {
   }
 
   async get<T>(kind: string, id: string): Promise<JobState<T> | null> {
-    assertName(kind, id, 'get');
+    assertJobName(kind, id, { operation: 'get', backend: BACKEND });
     const job = this.kinds.get(kind)?.jobs.get(id);
     return job === undefined ? null : toState<T>(kind, id, job);
   }
@@ -46,7 +45,7 @@ export class MemoryJobStateStore implements JobStateStore {
     data: T,
     options: { expectedVersion?: number } = {},
   ): Promise<JobState<T>> {
-    assertName(kind, id, 'save');
+    assertJobName(kind, id, { operation: 'save', backend: BACKEND });
     const ctx = { operation: 'save', key: `${kind}/${id}`, backend: BACKEND };
     const expected = options.expectedVersion;
     if (expected !== undefined && (!Number.isSafeInteger(expected) || expected < 0)) {
@@ -80,7 +79,7 @@ export class MemoryJobStateStore implements JobStateStore {
   }
 
   async delete(kind: string, id: string): Promise<void> {
-    assertName(kind, id, 'delete');
+    assertJobName(kind, id, { operation: 'delete', backend: BACKEND });
     const family = this.kinds.get(kind);
     if (family?.jobs.delete(id)) removeSorted(family.ids, id);
   }
@@ -90,7 +89,7 @@ export class MemoryJobStateStore implements JobStateStore {
     const ctx = { operation: 'list', backend: BACKEND };
     if (typeof kind !== 'string' || kind === '')
       throw new StorageError('InvalidInput', 'kind must be a non-empty string', ctx);
-    const limit = resolveLimit(options.limit, ctx);
+    const limit = resolveQueryLimit(options.limit, ctx);
     const after = options.cursor === undefined ? undefined : decodeKeyCursor(options.cursor, ctx);
     const family = this.kinds.get(kind);
     if (family === undefined) return { items: [] };
@@ -100,15 +99,6 @@ export class MemoryJobStateStore implements JobStateStore {
     return start + limit < family.ids.length
       ? { items, cursor: encodeKeyCursor(ids[ids.length - 1]!) }
       : { items };
-  }
-}
-
-function assertName(kind: string, id: string, operation: string): void {
-  if (typeof kind !== 'string' || kind === '' || typeof id !== 'string' || id === '') {
-    throw new StorageError('InvalidInput', 'Job kind and id must be non-empty strings', {
-      operation,
-      backend: BACKEND,
-    });
   }
 }
 

@@ -11,9 +11,8 @@ import {
   StorageError,
   SystemClock,
 } from '@stowage/core';
-import { decodeKeyCursor, encodeKeyCursor } from '@stowage/kit';
-import { jsonClone } from './json-clone.js';
-import { insertSorted, removeSorted, resolveLimit, sortedIndexAfter } from './sorted-keys.js';
+import { checkObjectRecord, decodeKeyCursor, encodeKeyCursor, resolveQueryLimit } from '@stowage/kit';
+import { insertSorted, removeSorted, sortedIndexAfter } from './sorted-keys.js';
 
 const BACKEND = 'memory';
 
@@ -32,7 +31,7 @@ export class MemoryMetadataRepository implements MetadataRepository {
 
   /** @throws InvalidKey for an invalid key; InvalidInput for a malformed record. */
   async upsert(record: ObjectRecordInput): Promise<ObjectRecord> {
-    const prepared = this.prepare(record, 'upsert');
+    const prepared = checkObjectRecord(record, { operation: 'upsert', backend: BACKEND });
     return clone(this.write(prepared, this.clock.now()));
   }
 
@@ -44,7 +43,7 @@ export class MemoryMetadataRepository implements MetadataRepository {
         backend: BACKEND,
       });
     }
-    const prepared = records.map((r) => this.prepare(r, 'upsertMany'));
+    const prepared = records.map((r) => checkObjectRecord(r, { operation: 'upsertMany', backend: BACKEND }));
     const now = this.clock.now();
     for (const r of prepared) this.write(r, now);
     return prepared.length;
@@ -71,7 +70,7 @@ export class MemoryMetadataRepository implements MetadataRepository {
   /** Key order. @throws InvalidInput for a malformed cursor or limit. */
   async query(query: ObjectRecordQuery = {}): Promise<Page<ObjectRecord>> {
     const ctx = { operation: 'query', backend: BACKEND };
-    const limit = resolveLimit(query.limit, ctx);
+    const limit = resolveQueryLimit(query.limit, ctx);
     const prefix = query.prefix ?? '';
     const after = query.cursor === undefined ? undefined : decodeKeyCursor(query.cursor, ctx);
     const start =
@@ -112,44 +111,6 @@ export class MemoryMetadataRepository implements MetadataRepository {
       }
     }
     const out: ObjectAggregate = { count, totalSize, byCategory: Object.fromEntries(byCategory) };
-    return out;
-  }
-
-  private prepare(input: ObjectRecordInput, operation: string): ObjectRecordInput {
-    const ctx = { operation, backend: BACKEND };
-    if (typeof input !== 'object' || input === null)
-      throw new StorageError('InvalidInput', 'record must be an object', ctx);
-    assertValidKey(input.key, ctx);
-    const keyCtx = { ...ctx, key: input.key };
-    const bad = (message: string) => new StorageError('InvalidInput', message, keyCtx);
-    if (typeof input.backend !== 'string' || input.backend === '')
-      throw bad('backend must be a non-empty string');
-    if (!Number.isSafeInteger(input.size) || input.size < 0)
-      throw bad(`size must be a non-negative integer; got ${input.size}`);
-    if (typeof input.contentType !== 'string' || input.contentType === '')
-      throw bad('contentType must be a non-empty string');
-    if (typeof input.etag !== 'string') throw bad('etag must be a string');
-    if (input.visibility !== 'public' && input.visibility !== 'private')
-      throw bad(`visibility must be 'public' or 'private'`);
-    for (const name of ['bucket', 'sha256', 'category', 'owner'] as const) {
-      if (input[name] !== undefined && typeof input[name] !== 'string') throw bad(`${name} must be a string`);
-    }
-    const attributes = jsonClone(input.attributes ?? {}, 'attributes', keyCtx);
-    if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes)) {
-      throw bad('attributes must be a plain object');
-    }
-    const out: ObjectRecordInput = {
-      key: input.key,
-      backend: input.backend,
-      size: input.size,
-      contentType: input.contentType,
-      etag: input.etag,
-      visibility: input.visibility,
-      attributes,
-    };
-    for (const name of ['bucket', 'sha256', 'category', 'owner'] as const) {
-      if (input[name] !== undefined) out[name] = input[name];
-    }
     return out;
   }
 

@@ -1,11 +1,16 @@
 import { StorageError } from '@stowage/core';
 
 /**
- * Deep-copies `value` through JSON after checking it survives JSON unchanged, so state
- * kept in memory behaves like state kept in a database (no shared references, no silent
- * loss of Dates, undefined array slots, NaN, Maps, class instances, …).
- * @throws InvalidInput naming the path of the first value JSON cannot represent.
+ * Deep-copies `value` through JSON after checking it survives JSON unchanged, so state kept
+ * in memory behaves like state kept in a database, and a database stores exactly what it was
+ * given (no shared references, no silent loss of Dates, undefined array slots, NaN, Maps,
+ * class instances, …).
+ * @throws InvalidInput naming the path of the first value JSON cannot represent, or when the
+ *   JSON is larger than `MAX_JSON_BYTES`.
  */
+/** The most JSON a record's attributes or a job's data may take (UTF-8 bytes): rows stay small. */
+export const MAX_JSON_BYTES = 256 * 1024;
+
 export function jsonClone<T>(
   value: T,
   what: string,
@@ -14,7 +19,16 @@ export function jsonClone<T>(
   const problem = jsonProblem(value, what, new Set());
   if (problem !== undefined)
     throw new StorageError('InvalidInput', `${problem} is not JSON-serialisable`, ctx);
-  return JSON.parse(JSON.stringify(value)) as T;
+  const json = JSON.stringify(value);
+  const bytes = Buffer.byteLength(json, 'utf8');
+  if (bytes > MAX_JSON_BYTES) {
+    throw new StorageError(
+      'InvalidInput',
+      `${what} is ${bytes} bytes of JSON; the limit is ${MAX_JSON_BYTES}`,
+      ctx,
+    );
+  }
+  return JSON.parse(json) as T;
 }
 
 function jsonProblem(value: unknown, path: string, seen: Set<object>): string | undefined {

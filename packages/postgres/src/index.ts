@@ -1,0 +1,10 @@
+export * from './migrations/migrate.js';
+export * from './postgres-audit-log.js';
+export * from './postgres-config.js';
+export * from './postgres-database.js';
+export * from './postgres-job-state-store.js';
+export * from './postgres-locks.js';
+export * from './postgres-metadata-repository.js';
+export * from './postgres-rollout-state.js';
+export * from './register-postgres.js';
+export type { SqlClient, SqlQueryable, SqlResult, SqlSession } from './sql/sql-client.js';
