@@ -30,3 +30,36 @@ describeObjectStoreConformance({
   create: () => new MemoryObjectStore({ maxObjectSize: 16 * 1024 * 1024 }),
   largeObjectBytes: 12 * 1024 * 1024,
 });
+
+// A real server judges expiry by its own time; only the signer reads the manual clock. Model
+// that with two stores sharing a secret: the data store (system clock) behind the server,
+// and a signer whose clock the suite sets into the past.
+const signerClock = new ManualClock(new Date());
+let signerServer: MemoryPresignServer | undefined;
+
+describeObjectStoreConformance({
+  name: 'memory (signer-only clock)',
+  clock: { advance: (ms) => signerClock.advance(ms), set: (d) => signerClock.set(d), readBy: 'signer' },
+  largeObjectBytes: 1024 * 1024,
+  async create() {
+    let data: MemoryObjectStore | undefined;
+    signerServer = await createMemoryPresignServer(() => data);
+    data = new MemoryObjectStore({ presignBaseUrl: signerServer.url, presignSecret: SECRET });
+    const signer = new MemoryObjectStore({
+      presignBaseUrl: signerServer.url,
+      presignSecret: SECRET,
+      clock: signerClock,
+    });
+    const target = data;
+    return new Proxy(target, {
+      get(_, name) {
+        const from = name === 'presignGet' || name === 'presignPut' ? signer : target;
+        const value = Reflect.get(from, name, from);
+        return typeof value === 'function' ? value.bind(from) : value;
+      },
+    });
+  },
+  async cleanup() {
+    await signerServer?.close();
+  },
+});

@@ -16,7 +16,9 @@ export const SERVICE_TOKENS = {
   KeyGenerator: Symbol.for('stowage.services.KeyGenerator'),
   KeyGeneratorConfig: Symbol.for('stowage.services.KeyGeneratorConfig'),
   Lifecycle: Symbol.for('stowage.services.Lifecycle'),
+  /** `{ admin, bucket }` of the store, or `{ admin: null }` where there is none. */
+  BucketAdminRef: Symbol.for('stowage.services.BucketAdminRef'),
   Fetch: Symbol.for('stowage.services.Fetch'),
-  /** The CDN buffered reads go through first, or null for none. */
-  Cdn: Symbol.for('stowage.services.Cdn'),
+  /** `{ cdn }`: the CDN buffered reads go through first (null for none). */
+  CdnRef: Symbol.for('stowage.services.CdnRef'),
 } as const;

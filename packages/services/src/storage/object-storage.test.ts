@@ -8,7 +8,7 @@ import { ObjectStorage, type ObjectStorageConfig } from './object-storage.js';
 const quick: ObjectStorageConfig = { retry: { baseDelayMs: 1, maxDelayMs: 2 } };
 
 function storage(config: ObjectStorageConfig = quick, inner = new MemoryObjectStore()) {
-  return { storage: new ObjectStorage(inner, null, new NoopLogger(), config), inner };
+  return { storage: new ObjectStorage(inner, { cdn: null }, new NoopLogger(), config), inner };
 }
 
 async function kindOf(run: () => Promise<unknown>): Promise<string> {

@@ -33,6 +33,11 @@ import { DEFAULT_RETRY, type RetryPolicy, withRetries } from './retry.js';
 import { SingleFlight } from './single-flight.js';
 import { withStallTimeout } from './stream-timeout.js';
 
+/** Holds the CDN (or null): tsyringe injects objects, not nulls. */
+export interface CdnRef {
+  cdn: Cdn | null;
+}
+
 export interface ObjectStorageConfig {
   retry?: Partial<RetryPolicy>;
   /** A body that delivers no byte for this long while being read fails with `Timeout`; default 30000 ms. */
@@ -80,6 +85,7 @@ export interface StoragePutOptions extends PutOptions {
  */
 @injectable()
 export class ObjectStorage {
+  private readonly cdn: Cdn | null;
   private readonly retry: RetryPolicy;
   private readonly idleMs: number;
   private readonly maxBuffered: number;
@@ -93,10 +99,11 @@ export class ObjectStorage {
 
   constructor(
     @inject(TOKENS.ObjectStore) readonly store: ObjectStore,
-    @inject(SERVICE_TOKENS.Cdn) private readonly cdn: Cdn | null,
+    @inject(SERVICE_TOKENS.CdnRef) cdnRef: CdnRef,
     @inject(TOKENS.Logger) private readonly logger: Logger,
     @inject(SERVICE_TOKENS.ObjectStorageConfig) config: ObjectStorageConfig,
   ) {
+    this.cdn = cdnRef.cdn;
     this.retry = { ...DEFAULT_RETRY, ...config.retry };
     this.idleMs = config.streamIdleTimeoutMs ?? 30_000;
     this.maxBuffered = config.maxBufferedBytes ?? 50 * 1024 * 1024;

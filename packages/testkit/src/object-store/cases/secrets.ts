@@ -1,21 +1,6 @@
-import { inspect } from 'node:util';
 import { expect } from 'vitest';
+import { renderings } from '../../helpers/renderings.js';
 import type { Harness } from '../harness.js';
-
-/** Every way a value is commonly printed or logged. */
-function renderings(value: unknown): string[] {
-  const out = [
-    inspect(value, { depth: 8 }),
-    inspect(value, { depth: 8, showHidden: true, getters: false }),
-    String(value),
-  ];
-  try {
-    out.push(JSON.stringify(value) ?? '');
-  } catch (error) {
-    out.push(String((error as Error)?.message ?? error));
-  }
-  return out;
-}
 
 export function registerSecretCases(h: Harness): void {
   h.case(

@@ -1,9 +1,7 @@
 import { isStorageError, readBytes, readText, StorageError } from '@stowage/core';
 import { MemoryObjectStore } from '@stowage/memory';
+import { collect, describeObjectStoreConformance, FaultyObjectStore } from '@stowage/testkit';
 import { describe, expect, it } from 'vitest';
-import { FaultyObjectStore } from './faulty-object-store.js';
-import { collect } from './helpers/collect.js';
-import { describeObjectStoreConformance } from './object-store/describe-object-store-conformance.js';
 
 async function outcome(run: () => Promise<unknown>): Promise<string> {
   return run().then(
