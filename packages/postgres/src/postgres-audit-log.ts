@@ -89,7 +89,6 @@ function toEvent(row: Row): StoredAuditEvent {
     at: new Date(row.at),
   };
   if (row.actor !== null) event.actor = row.actor;
-  if (row.details !== null)
-    event.details = typeof row.details === 'string' ? JSON.parse(row.details) : row.details;
+  if (row.details !== null) event.details = row.details;
   return event;
 }

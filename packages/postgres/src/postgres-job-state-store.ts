@@ -127,7 +127,8 @@ function toState<T>(row: Row): JobState<T> {
   return {
     kind: row.kind,
     id: row.id,
-    data: (typeof row.data === 'string' ? JSON.parse(row.data) : row.data) as T,
+    // Both drivers hand jsonb back parsed (a top-level string included).
+    data: row.data as T,
     version: Number(row.version),
     updatedAt: new Date(row.updated_at),
   };

@@ -95,7 +95,8 @@ export class PostgresLocks implements Locks {
     this.closed = true;
     const session = this.session;
     this.session = undefined;
-    if (session !== undefined) (await session.catch(() => undefined))?.release();
+    // Closed, not returned to the pool: session-level advisory locks live as long as the connection.
+    if (session !== undefined) (await session.catch(() => undefined))?.release(new Error('locks closed'));
   }
 
   private async tryServer(

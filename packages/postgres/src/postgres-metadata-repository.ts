@@ -204,7 +204,7 @@ function toRecord(row: Row): ObjectRecord {
     contentType: row.content_type,
     etag: row.etag,
     visibility: row.visibility,
-    attributes: typeof row.attributes === 'string' ? JSON.parse(row.attributes) : row.attributes,
+    attributes: row.attributes,
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
   };

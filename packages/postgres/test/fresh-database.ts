@@ -5,7 +5,9 @@ import pg from 'pg';
 export const ADMIN_URL = process.env.STOWAGE_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** A new, empty database for one test file; `drop()` removes it (terminating leftover connections). */
-export async function freshDatabase(label: string): Promise<{ url: string; name: string; drop(): Promise<void> }> {
+export async function freshDatabase(
+  label: string,
+): Promise<{ url: string; name: string; drop(): Promise<void> }> {
   const name = `stowage_${label.replace(/[^a-z0-9]/g, '_')}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();

@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PostgresAuditLog, PostgresDatabase, PostgresJobStateStore, PostgresLocks, PostgresMetadataRepository, PostgresRolloutState } from '../src/index.js';
+import {
+  PostgresAuditLog,
+  PostgresDatabase,
+  PostgresJobStateStore,
+  PostgresLocks,
+  PostgresMetadataRepository,
+  PostgresRolloutState,
+} from '../src/index.js';
 import { freshDatabase } from './fresh-database.js';
 
 for (const target of ['postgres', 'pglite'] as const) {
@@ -22,21 +29,46 @@ for (const target of ['postgres', 'pglite'] as const) {
 
     it('metadata, audit, jobs, locks, rollouts', async () => {
       const repo = new PostgresMetadataRepository(db);
-      const rec = await repo.upsert({ key: "a/b%_'q", backend: 'local', size: 3, contentType: 'text/plain', etag: '"e"', visibility: 'private', attributes: { x: 1 } });
+      const rec = await repo.upsert({
+        key: "a/b%_'q",
+        backend: 'local',
+        size: 3,
+        contentType: 'text/plain',
+        etag: '"e"',
+        visibility: 'private',
+        attributes: { x: 1 },
+      });
       expect(rec.key).toBe("a/b%_'q");
-      await repo.upsertMany([1, 2, 3].map((i) => ({ key: `a/${i}`, backend: 'local', size: i, contentType: 't', etag: 'e', visibility: 'public' as const, attributes: {}, category: 'c' })));
+      await repo.upsertMany(
+        [1, 2, 3].map((i) => ({
+          key: `a/${i}`,
+          backend: 'local',
+          size: i,
+          contentType: 't',
+          etag: 'e',
+          visibility: 'public' as const,
+          attributes: {},
+          category: 'c',
+        })),
+      );
       const page = await repo.query({ prefix: 'a/', limit: 2 });
       expect(page.items.map((r) => r.key)).toEqual(['a/1', 'a/2']);
       const rest = await repo.query({ prefix: 'a/', limit: 10, cursor: page.cursor! });
       expect(rest.items.map((r) => r.key)).toEqual(['a/3', "a/b%_'q"]);
-      expect(await repo.aggregate({ prefix: 'a/' })).toEqual({ count: 4, totalSize: 9, byCategory: { c: { count: 3, totalSize: 6 } } });
+      expect(await repo.aggregate({ prefix: 'a/' })).toEqual({
+        count: 4,
+        totalSize: 9,
+        byCategory: { c: { count: 3, totalSize: 6 } },
+      });
       const audit = new PostgresAuditLog(db);
       const e = await audit.append({ action: 'upload', key: 'k', at: new Date() });
       expect(e.id).toMatch(/^\d+$/);
       const jobs = new PostgresJobStateStore(db);
       const j = await jobs.save('kind', 'id', { n: 1 }, { expectedVersion: 0 });
       expect(j.version).toBe(1);
-      await expect(jobs.save('kind', 'id', { n: 2 }, { expectedVersion: 0 })).rejects.toMatchObject({ kind: 'Conflict' });
+      await expect(jobs.save('kind', 'id', { n: 2 }, { expectedVersion: 0 })).rejects.toMatchObject({
+        kind: 'Conflict',
+      });
       const locks = new PostgresLocks(db);
       const lease = await locks.acquire('k', 'exclusive');
       expect(await locks.tryAcquire('k', 'shared')).toBeUndefined();
