@@ -6,18 +6,20 @@ export interface AuditEvent {
   action: AuditAction;
   key: string;
   actor?: string;
-  at: Date;
+  /** When it happened; the log's clock when omitted. */
+  at?: Date;
   details?: Record<string, unknown>;
 }
 
 export interface StoredAuditEvent extends AuditEvent {
-  /** Monotonic within one log. */
+  /** Zero-padded decimal, increasing with every append: ids compare as strings in append order. */
   id: string;
+  at: Date;
 }
 
 /**
  * Append-only record of what happened to objects. Events are never updated or removed.
- * Methods may throw `Unavailable`, `Timeout` or `Unexpected`.
+ * Methods may throw `Unavailable` (retryable), `Timeout` or `Unexpected`.
  */
 export interface AuditLog {
   append(event: AuditEvent): Promise<StoredAuditEvent>;

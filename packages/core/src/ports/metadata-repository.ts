@@ -41,8 +41,11 @@ export interface ObjectAggregate {
 }
 
 /**
- * Object records, queried by prefix, owner and category with cursor pagination (key order).
- * Every method may throw `Unavailable`, `Timeout` or `Unexpected`.
+ * Object records, queried by prefix, owner and category with cursor pagination in key order
+ * (UTF-8 byte order, as stores list). Cursors are key positions: a cursor stays valid while
+ * records are added and removed, and lists every record that existed throughout exactly once.
+ * `attributes` hold JSON values only, at most 256 KiB of JSON per record (`MAX_JSON_BYTES`).
+ * Every method may throw `Unavailable` (retryable), `Timeout` or `Unexpected`.
  */
 export interface MetadataRepository {
   /** Inserts or replaces by key (clearing a soft delete). `createdAt` is kept on update. */
@@ -54,13 +57,16 @@ export interface MetadataRepository {
   /** The record, or null (soft-deleted ones only with `includeDeleted`). */
   get(key: string, options?: { includeDeleted?: boolean }): Promise<ObjectRecord | null>;
 
-  /** Marks deleted; missing keys succeed. */
+  /** Marks deleted (and bumps `updatedAt`); missing or already deleted keys succeed. */
   softDelete(key: string): Promise<void>;
 
   /** Removes the record entirely; missing keys succeed. */
   hardDelete(key: string): Promise<void>;
 
-  /** @throws InvalidInput for a malformed cursor or limit. */
+  /**
+   * One page in key order. A prefix is matched literally (`%` and `_` are characters like any).
+   * @throws InvalidInput for a malformed cursor or a limit outside 1–1000.
+   */
   query(query: ObjectRecordQuery): Promise<Page<ObjectRecord>>;
 
   aggregate(query: Omit<ObjectRecordQuery, 'cursor' | 'limit'>): Promise<ObjectAggregate>;
