@@ -1,0 +1,149 @@
+import { StorageError } from '@stowage/core';
+import type { RuntimeConfig } from './runtime-config.js';
+
+/**
+ * The environment variables the runtime reads: Stowage's own `STOWAGE_*` names, and the names
+ * the seed applications already use. Where several name one setting, the first set one in
+ * this table wins (Stowage's own name first); that order is documented in the README.
+ */
+export const ENV_SETTINGS: ReadonlyArray<{
+  setting: string;
+  names: readonly string[];
+  kind: 'string' | 'number' | 'boolean';
+}> = [
+  { setting: 'mode', names: ['STOWAGE_MODE', 'STORAGE_MODE'], kind: 'string' },
+  { setting: 'environment', names: ['STOWAGE_ENV', 'NODE_ENV'], kind: 'string' },
+  { setting: 'dryRun', names: ['STOWAGE_DRY_RUN', 'DRY_RUN'], kind: 'boolean' },
+  { setting: 'dataDir', names: ['STOWAGE_DATA_DIR'], kind: 'string' },
+  { setting: 'local.root', names: ['STOWAGE_LOCAL_ROOT'], kind: 'string' },
+  { setting: 'local.fsync', names: ['STOWAGE_LOCAL_FSYNC'], kind: 'boolean' },
+  { setting: 'local.signingSecret', names: ['STOWAGE_SIGNING_SECRET'], kind: 'string' },
+  { setting: 's3.provider', names: ['STOWAGE_S3_PROVIDER'], kind: 'string' },
+  {
+    setting: 's3.bucket',
+    names: ['STOWAGE_S3_BUCKET', 'S3_BUCKET', 'S3_BUCKET_NAME', 'S3_MEDIA_BUCKET'],
+    kind: 'string',
+  },
+  {
+    setting: 's3.region',
+    names: ['STOWAGE_S3_REGION', 'S3_REGION', 'S3_CLIENT_REGION', 'AWS_REGION'],
+    kind: 'string',
+  },
+  { setting: 's3.endpoint', names: ['STOWAGE_S3_ENDPOINT', 'S3_ENDPOINT', 'S3_SERVER_URL'], kind: 'string' },
+  { setting: 's3.accessKeyId', names: ['STOWAGE_S3_ACCESS_KEY_ID', 'S3_ACCESS_KEY_ID'], kind: 'string' },
+  {
+    setting: 's3.secretAccessKey',
+    names: ['STOWAGE_S3_SECRET_ACCESS_KEY', 'S3_SECRET_ACCESS_KEY'],
+    kind: 'string',
+  },
+  { setting: 's3.sessionToken', names: ['STOWAGE_S3_SESSION_TOKEN', 'S3_SESSION_TOKEN'], kind: 'string' },
+  { setting: 's3.forcePathStyle', names: ['STOWAGE_S3_FORCE_PATH_STYLE'], kind: 'boolean' },
+  { setting: 's3.cdnUrl', names: ['STOWAGE_CDN_URL', 'S3_CDN_URL'], kind: 'string' },
+  { setting: 'hybrid.from', names: ['STOWAGE_HYBRID_FROM'], kind: 'string' },
+  { setting: 'hybrid.to', names: ['STOWAGE_HYBRID_TO'], kind: 'string' },
+  {
+    setting: 'hybrid.percentage',
+    names: ['STOWAGE_SPLIT_PERCENTAGE', 'S3_SPLIT_PERCENTAGE'],
+    kind: 'number',
+  },
+  { setting: 'hybrid.rollout', names: ['STOWAGE_ROLLOUT'], kind: 'string' },
+  { setting: 'database.url', names: ['STOWAGE_DATABASE_URL', 'DATABASE_URL'], kind: 'string' },
+  { setting: 'database.kind', names: ['STOWAGE_DATABASE'], kind: 'string' },
+  { setting: 'database.dataDir', names: ['STOWAGE_DATABASE_DIR'], kind: 'string' },
+  { setting: 'database.poolSize', names: ['STOWAGE_DATABASE_POOL_SIZE'], kind: 'number' },
+  { setting: 'server.host', names: ['STOWAGE_HOST'], kind: 'string' },
+  { setting: 'server.port', names: ['STOWAGE_PORT'], kind: 'number' },
+  { setting: 'server.publicUrl', names: ['STOWAGE_PUBLIC_URL'], kind: 'string' },
+];
+
+/** `STOWAGE_*` names that are not settings but are read elsewhere (the config file, the CLI). */
+const OTHER_STOWAGE_NAMES = new Set(['STOWAGE_CONFIG']);
+/** Variables of this repository's own tooling (test servers, benchmarks, Node setup). */
+const TOOLING =
+  /^STOWAGE_(SEAWEED_|MOTO_|SERVERS_|BENCH_|PROPERTY_|POSTGRES_URL$|VENV$|NODE_VERSION$|PNPM_VERSION$)/;
+
+/**
+ * The settings the environment gives. An unknown `STOWAGE_*` variable is an error (a typo
+ * must not silently do nothing); test-server variables (`STOWAGE_SEAWEED_*`, `STOWAGE_MOTO_*`,
+ * …) of this repository's tooling are left alone.
+ * @throws ConfigInvalid naming the variable, never its value.
+ */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
+  const known = new Set(ENV_SETTINGS.flatMap((s) => s.names));
+  for (const name of Object.keys(env)) {
+    if (!name.startsWith('STOWAGE_') || known.has(name) || OTHER_STOWAGE_NAMES.has(name)) continue;
+    if (TOOLING.test(name)) continue;
+    throw new StorageError(
+      'ConfigInvalid',
+      `Unknown environment variable ${name} (see the settings table in the README)`,
+      {
+        operation: 'configure',
+        backend: 'stowage',
+      },
+    );
+  }
+  const config: Record<string, unknown> = {};
+  for (const { setting, names, kind } of ENV_SETTINGS) {
+    const name = names.find((n) => env[n] !== undefined && env[n] !== '');
+    if (name === undefined) continue;
+    const raw = env[name]!;
+    set(config, setting, convert(raw, kind, name, setting));
+  }
+  return config as RuntimeConfig;
+}
+
+function convert(raw: string, kind: 'string' | 'number' | 'boolean', name: string, setting: string): unknown {
+  if (kind === 'string') return raw.trim();
+  if (kind === 'number') {
+    const n = Number(raw.trim());
+    if (raw.trim() === '' || !Number.isFinite(n)) {
+      throw new StorageError('ConfigInvalid', `${name} (${setting}) must be a number`, {
+        operation: 'configure',
+        backend: 'stowage',
+      });
+    }
+    return n;
+  }
+  const value = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+  if (['0', 'false', 'no', 'off'].includes(value)) return false;
+  throw new StorageError(
+    'ConfigInvalid',
+    `${name} (${setting}) must be true or false (1/0, yes/no, on/off)`,
+    {
+      operation: 'configure',
+      backend: 'stowage',
+    },
+  );
+}
+
+function set(target: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let at = target;
+  for (const part of parts.slice(0, -1)) {
+    at[part] ??= {};
+    at = at[part] as Record<string, unknown>;
+  }
+  at[parts.at(-1)!] = value;
+}
+
+/** Deep merge of plain objects; later sources win, `undefined` never overwrites. */
+export function mergeConfig(...sources: ReadonlyArray<RuntimeConfig | undefined>): RuntimeConfig {
+  const out: Record<string, unknown> = {};
+  for (const source of sources) {
+    if (source === undefined) continue;
+    for (const [key, value] of Object.entries(source)) {
+      if (value === undefined) continue;
+      const current = out[key];
+      out[key] =
+        isPlainObject(value) && isPlainObject(current)
+          ? mergeConfig(current as RuntimeConfig, value as RuntimeConfig)
+          : value;
+    }
+  }
+  return out as RuntimeConfig;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
+}

@@ -1,0 +1,164 @@
+import { baseUrlSchema, parseConfig, positiveInteger, type Secret, secretSchema } from '@stowage/kit';
+import * as z from 'zod/mini';
+
+export const STORAGE_MODES = ['memory', 'local', 's3', 'spaces', 'seaweedfs', 'hybrid'] as const;
+export type StorageMode = (typeof STORAGE_MODES)[number];
+/** What a hybrid side can be. */
+export const SIDE_MODES = ['memory', 'local', 's3', 'spaces', 'seaweedfs'] as const;
+export type SideMode = (typeof SIDE_MODES)[number];
+
+/**
+ * Everything the runtime can be told, from a JSON file, the environment (see `from-env.ts`)
+ * and explicit overrides, merged in that order. Secrets are `Secret`s once parsed.
+ */
+export interface RuntimeConfig {
+  /** Which backend holds the bytes; default `local` (no cloud, no database server). */
+  mode?: StorageMode;
+  /** `production`, `development`, `test`, …: JSON documents of non-production environments get a suffix. Default production. */
+  environment?: string;
+  /** Writes and deletes are logged and reported, not performed. Default false. */
+  dryRun?: boolean;
+  /** Where local mode keeps objects and its embedded database; default `./.stowage`. */
+  dataDir?: string;
+  local?: {
+    /** Object files; default `<dataDir>/objects`. */
+    root?: string;
+    /** fsync every write (durable against power loss); default true. */
+    fsync?: boolean;
+    /** HMAC key for signed URLs; default a key generated once and kept in `<dataDir>/signing.key`. */
+    signingSecret?: string | Secret;
+  };
+  s3?: {
+    /** Which server's quirks to expect; default `aws` in s3 mode, fixed in spaces and seaweedfs modes. */
+    provider?: 'aws' | 'spaces' | 'seaweedfs' | 'generic';
+    bucket?: string;
+    region?: string;
+    endpoint?: string;
+    accessKeyId?: string;
+    /** Without it, the AWS default credential chain (env, profile, instance role). */
+    secretAccessKey?: string | Secret;
+    sessionToken?: string | Secret;
+    forcePathStyle?: boolean;
+    /** Public objects are served from here (a CDN); default the bucket's own URL. */
+    cdnUrl?: string;
+  };
+  hybrid?: {
+    /** The side keys move away from; default `local`. */
+    from?: SideMode;
+    /** The side keys move to; default `s3`. */
+    to?: SideMode;
+    /** Share of keys on `to` (0–100) when no database holds a shared rollout; default 0. */
+    percentage?: number;
+    /** Name of the shared rollout in the database; default `default`. */
+    rollout?: string;
+  };
+  database?: {
+    /** PostgreSQL (`postgres://…`): shared by a fleet. Without it: PGlite in `<dataDir>/db` (one process). */
+    url?: string | Secret;
+    /** `embedded` (PGlite, default), `server` (needs `url`), or `memory` (nothing kept). */
+    kind?: 'embedded' | 'server' | 'memory';
+    /** PGlite's directory; default `<dataDir>/db`. */
+    dataDir?: string;
+    poolSize?: number;
+  };
+  server?: {
+    /** Default 127.0.0.1. */
+    host?: string;
+    /** Default 8787. */
+    port?: number;
+    /** How clients reach this server (behind a proxy); default `http://<host>:<port>/`. */
+    publicUrl?: string;
+  };
+}
+
+type Parsed<T> = T extends string | Secret
+  ? Secret extends T
+    ? Secret
+    : T
+  : T extends object
+    ? { [K in keyof T]: Parsed<T[K]> }
+    : T;
+export type ParsedRuntimeConfig = Parsed<RuntimeConfig>;
+
+const nonEmpty = () => z.string().check(z.minLength(1, 'must not be empty'));
+const side = z.enum(SIDE_MODES);
+
+export const runtimeConfigSchema: z.ZodMiniType<ParsedRuntimeConfig, RuntimeConfig> = z.strictObject({
+  mode: z.optional(z.enum(STORAGE_MODES)),
+  environment: z.optional(nonEmpty()),
+  dryRun: z.optional(z.boolean()),
+  dataDir: z.optional(nonEmpty()),
+  local: z.optional(
+    z.strictObject({
+      root: z.optional(nonEmpty()),
+      fsync: z.optional(z.boolean()),
+      signingSecret: z.optional(
+        secretSchema().check(z.refine((s) => s.reveal().length >= 16, 'must be at least 16 characters')),
+      ),
+    }),
+  ),
+  s3: z.optional(
+    z.strictObject({
+      provider: z.optional(z.enum(['aws', 'spaces', 'seaweedfs', 'generic'])),
+      bucket: z.optional(nonEmpty()),
+      region: z.optional(nonEmpty()),
+      endpoint: z.optional(baseUrlSchema()),
+      accessKeyId: z.optional(nonEmpty()),
+      secretAccessKey: z.optional(secretSchema()),
+      sessionToken: z.optional(secretSchema()),
+      forcePathStyle: z.optional(z.boolean()),
+      cdnUrl: z.optional(baseUrlSchema()),
+    }),
+  ),
+  hybrid: z.optional(
+    z.strictObject({
+      from: z.optional(side),
+      to: z.optional(side),
+      percentage: z.optional(
+        z
+          .number()
+          .check(
+            z.refine(
+              (n) => Number.isInteger(n) && n >= 0 && n <= 100,
+              'must be a whole number from 0 to 100',
+            ),
+          ),
+      ),
+      rollout: z.optional(
+        z
+          .string()
+          .check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be letters, digits, ".", "_" or "-"')),
+      ),
+    }),
+  ),
+  database: z.optional(
+    z.strictObject({
+      url: z.optional(
+        secretSchema().check(
+          z.refine((s) => /^postgres(ql)?:\/\//.test(s.reveal()), 'must be a postgres:// URL'),
+        ),
+      ),
+      kind: z.optional(z.enum(['embedded', 'server', 'memory'])),
+      dataDir: z.optional(nonEmpty()),
+      poolSize: z.optional(positiveInteger()),
+    }),
+  ),
+  server: z.optional(
+    z.strictObject({
+      host: z.optional(nonEmpty()),
+      port: z.optional(
+        z
+          .number()
+          .check(
+            z.refine((n) => Number.isInteger(n) && n >= 0 && n <= 65535, 'must be a port from 0 to 65535'),
+          ),
+      ),
+      publicUrl: z.optional(baseUrlSchema()),
+    }),
+  ),
+}) as unknown as z.ZodMiniType<ParsedRuntimeConfig, RuntimeConfig>;
+
+/** @throws ConfigInvalid naming every bad setting (never echoing a value). */
+export function parseRuntimeConfig(config: RuntimeConfig): ParsedRuntimeConfig {
+  return parseConfig(runtimeConfigSchema, config, 'stowage');
+}

@@ -1,0 +1,3 @@
+import { defineStowageConfig } from '@stowage/vitest-config';
+
+export default defineStowageConfig(import.meta.dirname);
