@@ -4,17 +4,30 @@ import {
   type Cdn,
   type CdnCapabilities,
   type PurgeTarget,
-  StorageError,
 } from '@stowage/core';
-import { encodeKeyPath, kindFromHttpStatus } from '@stowage/kit';
-import { parseLocalOptions } from './options.js';
+import { baseUrlSchema, encodeKeyPath, type FetchPublicInit, fetchPublic, parseConfig } from '@stowage/kit';
+import * as z from 'zod/mini';
 
-export interface LocalCdnOptions {
-  /** Base URL of the `createLocalServer` serving the store's public objects. */
+/** Configuration of `LocalCdn`. */
+export interface LocalCdnConfig {
+  /** Base URL of the local server serving the store's public objects (the store's `publicBaseUrl`). */
   baseUrl: string;
   /** Default `globalThis.fetch`. */
   fetch?: typeof globalThis.fetch;
 }
+
+export const localCdnConfigSchema: z.ZodMiniType<LocalCdnConfig, LocalCdnConfig> = z.strictObject(
+  {
+    baseUrl: baseUrlSchema(),
+    fetch: z.optional(
+      z.custom<typeof globalThis.fetch, typeof globalThis.fetch>(
+        (v) => typeof v === 'function',
+        'must be a fetch function',
+      ),
+    ),
+  },
+  'must be an object of settings ({ baseUrl, … })',
+);
 
 /**
  * The "CDN" of local mode: public URLs on the local server. There is no cache between the
@@ -30,28 +43,11 @@ export class LocalCdn implements Cdn {
   readonly baseUrl: string;
   private readonly fetchImpl: typeof globalThis.fetch;
 
-  /** @throws ConfigInvalid for a malformed base URL. */
-  constructor(options: LocalCdnOptions) {
-    // The same rule as the store's publicBaseUrl (absolute http(s), no query or credentials).
-    let parsed: ReturnType<typeof parseLocalOptions> | undefined;
-    try {
-      parsed = parseLocalOptions({ root: '.', publicBaseUrl: options?.baseUrl });
-    } catch (cause) {
-      const detail = (cause as Error).message.replace(/^Invalid local setting "publicBaseUrl": /, '');
-      throw new StorageError('ConfigInvalid', `Invalid local-cdn setting "baseUrl": ${detail}`, {
-        backend: this.name,
-        operation: 'configure',
-        cause,
-      });
-    }
-    if (parsed.publicBaseUrl === undefined) {
-      throw new StorageError('ConfigInvalid', 'Invalid local-cdn setting "baseUrl": required', {
-        backend: this.name,
-        operation: 'configure',
-      });
-    }
-    this.baseUrl = parsed.publicBaseUrl;
-    this.fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  /** @throws ConfigInvalid naming the bad setting. */
+  constructor(config: LocalCdnConfig) {
+    const parsed = parseConfig(localCdnConfigSchema, config, 'local-cdn');
+    this.baseUrl = parsed.baseUrl;
+    this.fetchImpl = parsed.fetch ?? ((input, init) => globalThis.fetch(input, init));
   }
 
   /** @throws InvalidKey for an invalid key. */
@@ -61,40 +57,13 @@ export class LocalCdn implements Cdn {
   }
 
   /**
-   * GETs the object through the local server.
+   * GETs the object through the local server (2xx, or 304 for a conditional request).
    * @throws NotFound on 404, PermissionDenied on 401/403 (a private object), Unavailable when
-   *   the server cannot be reached, Aborted when `signal` aborts.
+   *   the server cannot be reached, Aborted (Timeout for a timed-out signal) when `signal` aborts.
    */
-  async fetch(
-    key: string,
-    init?: { signal?: AbortSignal; headers?: Record<string, string> },
-  ): Promise<Response> {
-    const ctx = { operation: 'cdnFetch', key, backend: this.name };
+  async fetch(key: string, init?: FetchPublicInit): Promise<Response> {
     const url = this.publicUrl(key);
-    let response: Response;
-    try {
-      response = await this.fetchImpl(url, {
-        method: 'GET',
-        ...(init?.headers !== undefined ? { headers: init.headers } : {}),
-        ...(init?.signal !== undefined ? { signal: init.signal } : {}),
-      });
-    } catch (cause) {
-      if (init?.signal?.aborted) throw new StorageError('Aborted', 'Operation aborted', { ...ctx, cause });
-      throw new StorageError('Unavailable', `cdnFetch could not reach ${url}: ${(cause as Error)?.message}`, {
-        ...ctx,
-        cause,
-      });
-    }
-    if (response.ok || response.status === 304) return response;
-    const detail = (await response.text().catch(() => '')).slice(0, 300);
-    throw new StorageError(
-      kindFromHttpStatus(response.status),
-      `cdnFetch failed with HTTP ${response.status}: ${detail}`,
-      {
-        ...ctx,
-        status: response.status,
-      },
-    );
+    return fetchPublic(this.fetchImpl, url, init, { operation: 'cdnFetch', key, backend: this.name });
   }
 
   /**

@@ -15,10 +15,11 @@ let root: string | undefined;
 describeObjectStoreConformance({
   name: 'local',
   clock,
+  secrets: [SECRET],
   create: async () => {
     root = await mkdtemp(join(tmpdir(), 'stowage-local-conf-'));
     let store: LocalObjectStore | undefined;
-    server = await listenLocalServer({ store: () => store, secret: SECRET });
+    server = await listenLocalServer({ store: () => store });
     store = new LocalObjectStore({ root, clock, signing: { secret: SECRET, baseUrl: server.url } });
     return store;
   },
@@ -28,9 +29,12 @@ describeObjectStoreConformance({
   },
 });
 
-// Without signing: presign cases must report Unsupported (and skip the HTTP ones).
+// Without signing: presign cases must report Unsupported (and skip the HTTP ones). No secret
+// is configured here; the secrets case still runs (rather than skipping) and shows this
+// store's printouts and errors carry none.
 describeObjectStoreConformance({
   name: 'local (no signing, no fsync)',
+  secrets: [SECRET],
   create: async () => {
     const dir = await mkdtemp(join(tmpdir(), 'stowage-local-conf2-'));
     return new LocalObjectStore({ root: dir, fsync: false });

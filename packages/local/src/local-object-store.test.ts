@@ -41,39 +41,15 @@ async function reservedFilesUnder(dir: string): Promise<string[]> {
   return entries.filter((e) => e.name.startsWith('.stowage-tmp-')).map((e) => e.name);
 }
 
-function configError(options: unknown): Error {
-  try {
-    new LocalObjectStore(options as ConstructorParameters<typeof LocalObjectStore>[0]);
-  } catch (error) {
-    expect(isStorageError(error, 'ConfigInvalid'), String(error)).toBe(true);
-    return error as Error;
-  }
-  throw new Error('expected ConfigInvalid');
-}
-
 describe('options', () => {
-  it('refuses bad settings with ConfigInvalid naming the setting', () => {
-    expect(configError(undefined).message).toContain('"options"');
-    expect(configError({}).message).toContain('"root"');
-    expect(configError({ root: '' }).message).toContain('"root"');
-    expect(configError({ root: '/x', fsync: 'yes' }).message).toContain('"fsync"');
-    expect(configError({ root: '/x', clock: {} }).message).toContain('"clock"');
-    expect(configError({ root: '/x', publicBaseUrl: 'not a url' }).message).toContain('"publicBaseUrl"');
-    expect(
-      configError({ root: '/x', signing: { secret: 'short', baseUrl: 'http://127.0.0.1/' } }).message,
-    ).toContain('"signing.secret"');
-    expect(
-      configError({ root: '/x', signing: { secret: 'x'.repeat(32), baseUrl: 'ftp://h/' } }).message,
-    ).toContain('"signing.baseUrl"');
-    expect(configError({ root: '/x', rooot: '/y' }).message).toContain('rooot');
-  });
-
   it('a root that is a file is ConfigInvalid on first use', async () => {
     const file = join(base, 'a-file');
     await writeFile(file, 'x');
     const store = new LocalObjectStore({ root: file });
     const error = await expectStorageError(() => store.put('k', 'v'), 'ConfigInvalid');
-    expect(error.message).toContain('"root"');
+    expect(error.message).toContain('Invalid local configuration: root: is not a usable directory');
+    // The message may reach an HTTP client of the local server: it names no path.
+    expect(error.message).not.toContain(base);
   });
 
   it('declares presign only with signing, and fileFolderConflict', async () => {

@@ -1,7 +1,7 @@
 import { constants, existsSync } from 'node:fs';
 import { type FileHandle, lstat, mkdir, open, readlink, realpath, stat } from 'node:fs/promises';
 import { StorageError } from '@stowage/core';
-import { type Ctx, errnoCode } from './fs-errors.js';
+import { errnoCode } from './fs-errors.js';
 
 const PROC_FD = '/proc/self/fd';
 // Linux tells exactly which file an fd refers to; elsewhere we fall back to realpath + inode.
@@ -11,11 +11,15 @@ const HAS_PROC_FD = existsSync(PROC_FD);
 // path from blocking a threadpool thread forever (it is then refused as not a file).
 const READ_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
 
-export function symlinkRefused(ctx: Ctx, path: string): StorageError {
+/**
+ * The error for a symbolic link on a key's path. It names the key, never the path on disk:
+ * the message may reach an HTTP client of the local server.
+ */
+export function symlinkRefused(key: string): StorageError {
   return new StorageError(
     'PermissionDenied',
-    `Refusing ${JSON.stringify(path)}: the local store never follows symbolic links (they could lead outside the root)`,
-    ctx,
+    `Refusing ${JSON.stringify(key)}: a symbolic link lies on its path, and the local store never follows symbolic links (they could lead outside the root)`,
+    { key },
   );
 }
 
@@ -25,7 +29,7 @@ export function symlinkRefused(ctx: Ctx, path: string): StorageError {
  * file the descriptor refers to, so there is no window between check and use.
  * @throws PermissionDenied when the file lies elsewhere.
  */
-export async function assertOpenedAt(fh: FileHandle, expected: string, ctx: Ctx): Promise<void> {
+export async function assertOpenedAt(fh: FileHandle, expected: string, key: string): Promise<void> {
   let actual: string;
   if (HAS_PROC_FD) {
     actual = await readlink(`${PROC_FD}/${fh.fd}`);
@@ -38,7 +42,7 @@ export async function assertOpenedAt(fh: FileHandle, expected: string, ctx: Ctx)
       if (a.ino !== b.ino || a.dev !== b.dev) actual = '';
     }
   }
-  if (actual !== expected) throw symlinkRefused(ctx, expected);
+  if (actual !== expected) throw symlinkRefused(key);
 }
 
 /**
@@ -47,18 +51,18 @@ export async function assertOpenedAt(fh: FileHandle, expected: string, ctx: Ctx)
  * a parent that is a file).
  * @throws PermissionDenied for a symlink on the way.
  */
-export async function openBody(path: string, ctx: Ctx): Promise<FileHandle | undefined> {
+export async function openBody(path: string, key: string): Promise<FileHandle | undefined> {
   let fh: FileHandle;
   try {
     fh = await open(path, READ_FLAGS);
   } catch (error) {
     const code = errnoCode(error);
     if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
-    if (code === 'ELOOP') throw symlinkRefused(ctx, path);
+    if (code === 'ELOOP') throw symlinkRefused(key);
     throw error;
   }
   try {
-    await assertOpenedAt(fh, path, ctx);
+    await assertOpenedAt(fh, path, key);
     return fh;
   } catch (error) {
     await fh.close().catch(() => {});
@@ -73,7 +77,7 @@ export async function openBody(path: string, ctx: Ctx): Promise<FileHandle | und
  */
 export async function ensureDirs(
   dirs: readonly string[],
-  ctx: Ctx,
+  key: string,
   keyOfDir: (dir: string) => string,
 ): Promise<void> {
   for (const dir of dirs) {
@@ -85,11 +89,11 @@ export async function ensureDirs(
     }
     const st = await lstat(dir);
     if (st.isDirectory()) continue;
-    if (st.isSymbolicLink()) throw symlinkRefused(ctx, dir);
+    if (st.isSymbolicLink()) throw symlinkRefused(key);
     throw new StorageError(
       'Conflict',
       `Cannot store below ${JSON.stringify(keyOfDir(dir))}: it is an object, and on a filesystem a key cannot also be a folder`,
-      ctx,
+      { key },
     );
   }
 }
@@ -100,7 +104,7 @@ export async function ensureDirs(
  */
 export async function dirsReady(
   dirs: readonly string[],
-  ctx: Ctx,
+  key: string,
   keyOfDir: (dir: string) => string,
 ): Promise<void> {
   const last = dirs.at(-1);
@@ -108,14 +112,14 @@ export async function dirsReady(
   // (If it is a file instead, creating the temp file in it fails with ENOTDIR and the
   // caller retries through ensureDirs, which reports the Conflict.)
   if ((await realpath(last).catch(() => undefined)) === last) return;
-  await ensureDirs(dirs, ctx, keyOfDir);
+  await ensureDirs(dirs, key, keyOfDir);
 }
 
 /**
  * Whether all of `dirs` exist as real directories (no symlinks).
  * @throws PermissionDenied for a symlink.
  */
-export async function dirsExist(dirs: readonly string[], ctx: Ctx): Promise<boolean> {
+export async function dirsExist(dirs: readonly string[], key: string): Promise<boolean> {
   for (const dir of dirs) {
     let st: Awaited<ReturnType<typeof lstat>>;
     try {
@@ -125,7 +129,7 @@ export async function dirsExist(dirs: readonly string[], ctx: Ctx): Promise<bool
       if (code === 'ENOENT' || code === 'ENOTDIR') return false;
       throw error;
     }
-    if (st.isSymbolicLink()) throw symlinkRefused(ctx, dir);
+    if (st.isSymbolicLink()) throw symlinkRefused(key);
     if (!st.isDirectory()) return false;
   }
   return true;

@@ -11,7 +11,6 @@ import {
   toReadable,
 } from '@stowage/core';
 import { assertBodyLength, assertBodySha256 } from '@stowage/kit';
-import type { Ctx } from './fs-errors.js';
 import { assertOpenedAt } from './safe-paths.js';
 import { Sha256Sink } from './sha256-sink.js';
 import { type BodyIdentity, identityOf } from './sidecar.js';
@@ -44,20 +43,20 @@ export interface WrittenTemp {
  */
 export async function writeTemp(
   path: string,
+  key: string,
   body: Body,
   options: Pick<PutOptions, 'contentLength' | 'sha256' | 'signal' | 'onProgress'>,
   fsync: boolean,
-  ctx: Ctx,
 ): Promise<WrittenTemp> {
   const fh = await open(path, CREATE_FLAGS, 0o644);
   const sink = new Sha256Sink();
   let settled: Promise<void> | undefined;
   try {
-    await assertOpenedAt(fh, path, ctx);
+    await assertOpenedAt(fh, path, key);
     const { size, sha256: hashing } = isInMemoryBody(body)
       ? await writeBytes(fh, toBuffer(body), sink, options)
-      : await writeStream(fh, body, sink, options, ctx);
-    assertBodyLength(size, options.contentLength, ctx);
+      : await writeStream(fh, body, sink, options);
+    assertBodyLength(size, options.contentLength);
     // No write follows, so the identity (inode, size, mtime) is final before the fsync,
     // and the fsync need not wait for the hash.
     const id = identityOf(await fh.stat({ bigint: true }));
@@ -70,8 +69,8 @@ export async function writeTemp(
     })();
     settled.catch(() => {}); // observed by the caller; this only keeps Node from calling it unhandled
     const sha256 = await hashing;
-    assertBodySha256(sha256, options.sha256, ctx);
-    if (options.signal?.aborted) throw abortedError(options.signal, ctx);
+    assertBodySha256(sha256, options.sha256);
+    if (options.signal?.aborted) throw abortedError(options.signal);
     return { path, id, size, sha256, settled };
   } catch (error) {
     sink.cancel();
@@ -116,11 +115,10 @@ async function writeStream(
   body: Body,
   sink: Sha256Sink,
   options: Pick<PutOptions, 'contentLength' | 'signal' | 'onProgress'>,
-  ctx: Ctx,
 ): Promise<{ size: number; sha256: Promise<string> }> {
   const { signal, onProgress, contentLength } = options;
   const source = toReadable(body);
-  const onAbort = () => source.destroy(abortedError(signal, ctx));
+  const onAbort = () => source.destroy(abortedError(signal));
   if (signal?.aborted) onAbort();
   signal?.addEventListener('abort', onAbort, { once: true });
   let size = 0;
@@ -130,11 +128,11 @@ async function writeStream(
     for await (const chunk of source) {
       const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : (chunk as Buffer);
       if (!(buf instanceof Uint8Array)) {
-        throw new StorageError('InvalidInput', `Body stream yielded a ${typeof chunk}, not bytes`, ctx);
+        throw new StorageError('InvalidInput', `Body stream yielded a ${typeof chunk}, not bytes`);
       }
       size += buf.length;
       if (contentLength !== undefined && size > contentLength) {
-        throw new StorageError('Integrity', `Body is longer than contentLength ${contentLength}`, ctx);
+        throw new StorageError('Integrity', `Body is longer than contentLength ${contentLength}`);
       }
       const behind = sink.update(buf);
       await writeAll(fh, buf).catch((error: unknown) => {
@@ -147,16 +145,13 @@ async function writeStream(
     }
   } catch (error) {
     source.destroy();
-    if (signal?.aborted) throw abortedError(signal, ctx);
+    if (signal?.aborted) throw abortedError(signal);
     // A failing disk (ENOSPC, EIO) is the store's failure, mapped by the caller; not the body's.
     if (isStorageError(error) || error === writeError) throw error;
     throw new StorageError(
       'Unexpected',
       `Reading the body failed: ${(error as Error)?.message ?? String(error)}`,
-      {
-        ...ctx,
-        cause: error,
-      },
+      { cause: error },
     );
   } finally {
     signal?.removeEventListener('abort', onAbort);

@@ -1,0 +1,89 @@
+import type { FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { type GetOptions, type GetResult, type ObjectInfo, StorageError } from '@stowage/core';
+import { destroyOnAbort, etagsMatch, resolveRange } from '@stowage/kit';
+import type { LocalContext } from './local-context.js';
+import { toInfo } from './object-entries.js';
+import { bodyPath } from './paths.js';
+import { openBody } from './safe-paths.js';
+import type { SidecarEntry } from './sidecar.js';
+
+/** Bytes per read of a body stream. */
+const READ_CHUNK = 256 * 1024;
+
+/**
+ * Opens the object for reading and resolves its entry. The caller owns the handle.
+ * @throws NotFound, PermissionDenied (a symlink on the way).
+ */
+export async function openObject(
+  cx: LocalContext,
+  key: string,
+): Promise<{ fh: FileHandle; entry: SidecarEntry; size: number }> {
+  const path = bodyPath(cx.root, key);
+  const fh = await openBody(path, key);
+  if (fh === undefined) throw new StorageError('NotFound', `No object at ${JSON.stringify(key)}`);
+  try {
+    const st = await fh.stat({ bigint: true });
+    if (!st.isFile()) {
+      const what = st.isDirectory() ? 'a folder' : 'not a regular file';
+      throw new StorageError('NotFound', `No object at ${JSON.stringify(key)} (it is ${what})`);
+    }
+    const entry = await cx.entries.entryFor(key, path, st, fh);
+    return { fh, entry, size: Number(st.size) };
+  } catch (error) {
+    await fh.close().catch(() => {});
+    throw error;
+  }
+}
+
+/**
+ * The object's info and a stream of its bytes (or of the range), read from the descriptor
+ * opened here: a replacement of the file after this returns does not change what is read.
+ *
+ * The body holds that descriptor until it ends, fails or is destroyed (an abort of `signal`
+ * destroys it); a body that is never read nor destroyed holds it until garbage collection.
+ * @throws NotFound, PermissionDenied, PreconditionFailed (ifMatch).
+ */
+export async function readObject(cx: LocalContext, key: string, options: GetOptions): Promise<GetResult> {
+  const { fh, entry, size } = await openObject(cx, key);
+  try {
+    if (options.ifMatch !== undefined && !etagsMatch(entry.etag, options.ifMatch)) {
+      throw new StorageError('PreconditionFailed', `ETag ${entry.etag} does not match ${options.ifMatch}`);
+    }
+    const range = options.range === undefined ? undefined : resolveRange(options.range, size);
+    const start = range?.start ?? 0;
+    const end = range?.end ?? size - 1;
+    let body: Readable;
+    if (end < start) {
+      await fh.close();
+      body = Readable.from([]);
+    } else {
+      // autoClose: the descriptor closes when the stream ends, fails or is destroyed.
+      body = fh.createReadStream({ start, end, autoClose: true, highWaterMark: READ_CHUNK });
+    }
+    destroyOnAbort(body, options.signal);
+    const info = toInfo(key, entry, size);
+    return range === undefined ? { info, body } : { info, body, range };
+  } catch (error) {
+    await fh.close().catch(() => {});
+    throw error;
+  }
+}
+
+/** @throws NotFound, PermissionDenied. */
+export async function headObject(cx: LocalContext, key: string): Promise<ObjectInfo> {
+  const { fh, entry, size } = await openObject(cx, key);
+  await fh.close();
+  return toInfo(key, entry, size);
+}
+
+/** Whether a regular file is at the key. @throws PermissionDenied (a symlink on the way). */
+export async function objectExists(cx: LocalContext, key: string): Promise<boolean> {
+  const fh = await openBody(bodyPath(cx.root, key), key);
+  if (fh === undefined) return false;
+  try {
+    return (await fh.stat()).isFile();
+  } finally {
+    await fh.close();
+  }
+}
