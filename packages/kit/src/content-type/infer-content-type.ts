@@ -1,4 +1,3 @@
-import { fileTypeFromBuffer } from 'file-type';
 import mime from 'mime';
 
 export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
@@ -21,6 +20,8 @@ export function contentTypeFromKey(key: string): string | undefined {
  */
 export async function inferContentType(key: string, head?: Uint8Array): Promise<string> {
   if (head !== undefined && head.byteLength > 0) {
+    // Loaded on first use: most puts carry a type or an extension, and file-type is heavy.
+    const { fileTypeFromBuffer } = await import('file-type');
     const sniffed = await fileTypeFromBuffer(head.subarray(0, SNIFF_BYTES));
     if (sniffed !== undefined) return sniffed.mime;
   }

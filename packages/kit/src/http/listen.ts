@@ -37,12 +37,7 @@ export async function listenHttp(
   handler: RequestListener,
   options: ListenOptions = {},
 ): Promise<ListeningServer> {
-  const server = createServer(handler);
-  server.timeout = options.idleTimeoutMs ?? 30_000;
-  server.requestTimeout = options.requestTimeoutMs ?? 0;
-  server.headersTimeout = options.headersTimeoutMs ?? 10_000;
-  server.keepAliveTimeout = Math.min(5_000, server.timeout || 5_000);
-  server.maxConnections = options.maxConnections ?? 256;
+  const server = applyServerLimits(createServer(handler), options);
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -63,4 +58,20 @@ export async function listenHttp(
         server.closeAllConnections();
       }),
   };
+}
+
+/** Sets the idle, request and header timeouts and the connection cap of `ListenOptions` (defaults included) on `server`. */
+export function applyServerLimits<S extends Server>(
+  server: S,
+  options: Pick<
+    ListenOptions,
+    'idleTimeoutMs' | 'requestTimeoutMs' | 'headersTimeoutMs' | 'maxConnections'
+  > = {},
+): S {
+  server.timeout = options.idleTimeoutMs ?? 30_000;
+  server.requestTimeout = options.requestTimeoutMs ?? 0;
+  server.headersTimeout = options.headersTimeoutMs ?? 10_000;
+  server.keepAliveTimeout = Math.min(5_000, server.timeout || 5_000);
+  server.maxConnections = options.maxConnections ?? 256;
+  return server;
 }

@@ -85,9 +85,11 @@ export function createObjectRequestHandler(options: ObjectServerOptions): Reques
         res.destroy();
         return;
       }
-      if (isStorageError(error) && error.kind !== 'Unexpected') {
-        fail(res, STATUS[error.kind] ?? 500, error.kind, error.message);
+      const status = isStorageError(error) ? STATUS[error.kind] : undefined;
+      if (isStorageError(error) && status !== undefined) {
+        fail(res, status, error.kind, error.message);
       } else {
+        // Unmapped kinds (Unexpected, ConfigInvalid) carry internals: the client learns only that it failed.
         fail(res, 500, 'Unexpected', 'The server failed to handle this request');
       }
     });

@@ -1,0 +1,95 @@
+import type { Body, ObjectInfo, Progress, Visibility } from '../model/object-info.js';
+import type { Page } from '../model/page.js';
+
+/** How the object is stored once the session completes. */
+export interface UploadSessionOptions {
+  contentType?: string;
+  cacheControl?: string;
+  contentDisposition?: string;
+  metadata?: Record<string, string>;
+  visibility?: Visibility;
+  /** Seconds until the session expires unless completed; default 24 h. */
+  expiresIn?: number;
+}
+
+/** A resumable upload in progress. */
+export interface UploadSession {
+  /** Opaque; names the session to any process sharing the implementation's state. */
+  id: string;
+  key: string;
+  createdAt: Date;
+  expiresAt: Date;
+  options: UploadSessionOptions;
+}
+
+export interface UploadedPart {
+  /** 1–10000. */
+  number: number;
+  size: number;
+  /** Opaque, per part. */
+  etag: string;
+  /** Hex sha256 of the part. */
+  sha256: string;
+}
+
+/** What an implementation requires of parts (S3's limits where the parts are S3's). */
+export interface UploadSessionLimits {
+  /** Every part but the last must be at least this big (5 MiB on S3; 1 where emulated). */
+  minPartSize: number;
+  maxPartSize: number;
+  maxParts: number;
+}
+
+/**
+ * Resumable uploads across requests and processes: create a session, upload numbered parts
+ * in any order (a part sent again replaces the earlier one), list them, and complete, which
+ * makes the object appear at once with every part in number order — or abort, which leaves
+ * nothing behind. Session state lives in a JobStateStore, so any process sharing it can
+ * continue a session another one started. Native on S3-family backends (multipart uploads),
+ * emulated elsewhere by staging parts and assembling them in one atomic write.
+ *
+ * Every method may throw `Unavailable` (retryable), `Timeout` or `Unexpected`.
+ */
+export interface UploadSessions {
+  readonly limits: UploadSessionLimits;
+  /**
+   * @throws InvalidKey for an invalid key; InvalidInput for malformed options.
+   */
+  create(key: string, options?: UploadSessionOptions): Promise<UploadSession>;
+  /** The session, or null when it does not exist (completed, aborted or expired). */
+  get(id: string): Promise<UploadSession | null>;
+  /**
+   * Stores part `number` (1–maxParts), replacing an earlier upload of that number.
+   * @throws NotFound for an unknown, completed, aborted or expired session.
+   * @throws InvalidInput for a part number out of range, a part over maxPartSize.
+   * @throws Integrity when `sha256` or `contentLength` do not match the body.
+   * @throws Aborted when `signal` aborts; the part is then not stored.
+   */
+  uploadPart(
+    id: string,
+    number: number,
+    body: Body,
+    options?: { contentLength?: number; sha256?: string; signal?: AbortSignal; onProgress?: (progress: Progress) => void },
+  ): Promise<UploadedPart>;
+  /** The parts uploaded so far, by number. @throws NotFound as `uploadPart`. */
+  listParts(id: string): Promise<UploadedPart[]>;
+  /**
+   * Assembles parts 1…N into the object in one write and ends the session.
+   * @throws NotFound as `uploadPart`.
+   * @throws InvalidInput when parts are missing (a gap, none at all, or one of `parts` not
+   *   uploaded) or a part before the last is smaller than `minPartSize`; the session stays open.
+   * @throws Integrity when `sha256` does not match the assembled bytes; nothing is stored and
+   *   the session stays open.
+   * @throws AlreadyExists with `ifNoneMatch: '*'` when the key exists.
+   */
+  complete(
+    id: string,
+    options?: { parts?: readonly number[]; sha256?: string; ifNoneMatch?: '*'; signal?: AbortSignal },
+  ): Promise<ObjectInfo>;
+  /** Ends the session and removes its parts. Unknown sessions succeed. */
+  abort(id: string): Promise<void>;
+  /** Open sessions, oldest first. @throws InvalidInput for a malformed cursor. */
+  list(options?: { cursor?: string; limit?: number }): Promise<Page<UploadSession>>;
+  /** Aborts every session past its expiry (by the implementation's clock); returns how many. */
+  expire(): Promise<number>;
+}
