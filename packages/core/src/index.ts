@@ -18,4 +18,5 @@ export * from './ports/logger.js';
 export * from './ports/metadata-repository.js';
 export * from './ports/object-store.js';
 export * from './ports/rollout-state.js';
+export * from './ports/upload-sessions.js';
 export * from './tokens.js';

@@ -11,6 +11,7 @@ export const TOKENS = {
   JobStateStore: Symbol.for('stowage.JobStateStore'),
   Locks: Symbol.for('stowage.Locks'),
   RolloutState: Symbol.for('stowage.RolloutState'),
+  UploadSessions: Symbol.for('stowage.UploadSessions'),
   Clock: Symbol.for('stowage.Clock'),
   Logger: Symbol.for('stowage.Logger'),
 } as const;

@@ -32,5 +32,6 @@ export * from './records/json-value.js';
 export * from './records/object-record.js';
 export * from './records/query-limit.js';
 export * from './records/rollout.js';
+export * from './uploads/staged-upload-sessions.js';
 export * from './util/abort.js';
 export * from './util/etag.js';

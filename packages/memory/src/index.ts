@@ -7,4 +7,5 @@ export * from './memory-metadata-repository.js';
 export * from './memory-object-store.js';
 export * from './memory-presign-server.js';
 export * from './memory-rollout-state.js';
+export * from './memory-upload-sessions.js';
 export * from './register-memory.js';

@@ -18,3 +18,4 @@ export { expectStorageError } from './object-store/assertions.js';
 export * from './object-store/describe-object-store-conformance.js';
 export * from './rollout-state/describe-rollout-state-conformance.js';
 export * from './servers/index.js';
+export * from './upload-sessions/describe-upload-sessions-conformance.js';

@@ -69,7 +69,12 @@ export interface UploadSessions {
     id: string,
     number: number,
     body: Body,
-    options?: { contentLength?: number; sha256?: string; signal?: AbortSignal; onProgress?: (progress: Progress) => void },
+    options?: {
+      contentLength?: number;
+      sha256?: string;
+      signal?: AbortSignal;
+      onProgress?: (progress: Progress) => void;
+    },
   ): Promise<UploadedPart>;
   /** The parts uploaded so far, by number. @throws NotFound as `uploadPart`. */
   listParts(id: string): Promise<UploadedPart[]>;
