@@ -33,5 +33,6 @@ export * from './records/object-record.js';
 export * from './records/query-limit.js';
 export * from './records/rollout.js';
 export * from './uploads/staged-upload-sessions.js';
+export * from './uploads/upload-session-ledger.js';
 export * from './util/abort.js';
 export * from './util/etag.js';

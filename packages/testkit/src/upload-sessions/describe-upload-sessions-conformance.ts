@@ -255,9 +255,11 @@ function registerLifetimeCases(cases: CaseRegistry<SessionCase>): void {
     expect((await objectText(options.store(), key))?.length).toBe(partOf(port, 1).length + 4);
   });
 
-  cases.case('open sessions are listed, oldest first', async ({ port, ns }) => {
+  cases.case('open sessions are listed, oldest first', async ({ port, ns, options }) => {
     const a = await port.create(`${ns}/a`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    // Later by the implementation's clock (a manual clock does not move by itself).
+    if (options.advanceClock) options.advanceClock(1000);
+    else await new Promise((resolve) => setTimeout(resolve, 5));
     const b = await port.create(`${ns}/b`);
     const ids: string[] = [];
     let cursor: string | undefined;
