@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import {
   isStorageError,
   type JobState,
@@ -73,6 +74,45 @@ describe('HybridObjectStore configuration', () => {
         expect.objectContaining({ kind: 'ConfigInvalid' }),
       );
     }
+  });
+
+  it('names each bad setting in one message, and refuses unknown settings', () => {
+    const a = new MemoryObjectStore();
+    const b = new MemoryObjectStore();
+    const config = {
+      from: a,
+      to: b,
+      percentage: 2.5,
+      namespace: 'has space',
+      cleanupIntervalMs: -1,
+      precentage: 5,
+    };
+    expect(() => new HybridObjectStore(config as never)).toThrow(
+      'Invalid hybrid configuration: percentage: must be an integer from 0 to 100; ' +
+        'namespace: must be 1-64 of A-Z a-z 0-9 . _ -; cleanupIntervalMs: must be a non-negative number of milliseconds; ' +
+        'unknown setting "precentage"',
+    );
+    expect(() => new HybridObjectStore({ from: a, to: a, percentage: 0 })).toThrow(
+      'Invalid hybrid configuration: to: must be a different store from `from`',
+    );
+    expect(() => new HybridObjectStore({ from: a, to: {} as ObjectStore, percentage: 0 })).toThrow(
+      'Invalid hybrid configuration: to: must be an ObjectStore',
+    );
+  });
+
+  it('shows its sides by name only in inspect and JSON (a side’s configuration may hold secrets)', () => {
+    const secret = 'side-presign-secret-0123456789';
+    const store = new HybridObjectStore({
+      from: new MemoryObjectStore({ presignBaseUrl: 'http://127.0.0.1:9/', presignSecret: secret }),
+      to: new MemoryObjectStore(),
+      percentage: 10,
+    });
+    const shown = [inspect(store, { depth: 8, showHidden: true }), JSON.stringify(store), String(store)];
+    for (const text of shown) expect(text).not.toContain(secret);
+    expect(shown[0]).toBe(
+      'HybridObjectStore { from: memory, to: memory, percentage: 10, pendingCleanups: 0 }',
+    );
+    expect(JSON.parse(shown[1]!)).toEqual({ name: 'hybrid', from: 'memory', to: 'memory', percentage: 10 });
   });
 
   it('setPercentage validates (InvalidInput) and keeps the old value on error', () => {
@@ -226,6 +266,23 @@ describe('routing of writes and reads', () => {
     expect(error.message).toMatch(/goes backwards/);
     expect(seen).toEqual(['a']);
     await h.close();
+  });
+
+  it('pages skip hidden stale copies and leave no cursor on an exactly full last page', async () => {
+    const { store, fromInner, toInner } = setup(100, { fromFaults: { failNth: 1, operations: ['delete'] } });
+    await toInner.put('p/a', 'a');
+    await fromInner.put('p/b', 'old');
+    await toInner.put('p/b', 'x');
+    await store.delete('p/b'); // from.delete fails → p/b stale on from, hidden
+    await toInner.put('p/c', 'c');
+    expect(store.staleSide('p/b')).toBe('from');
+    const whole = await store.listPage({ prefix: 'p/', limit: 2 });
+    expect(whole.items.map((item) => item.key)).toEqual(['p/a', 'p/c']);
+    expect(whole.cursor).toBeUndefined();
+    const first = await store.listPage({ prefix: 'p/', limit: 1 });
+    expect(first.items.map((item) => item.key)).toEqual(['p/a']);
+    const rest = await store.listPage({ prefix: 'p/', limit: 1, cursor: first.cursor! });
+    expect(rest).toEqual({ items: [expect.objectContaining({ key: 'p/c' })], prefixes: [] });
   });
 
   it('merges delimiter folders from both sides', async () => {

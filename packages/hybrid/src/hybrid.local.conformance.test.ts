@@ -15,6 +15,7 @@ import { HybridObjectStore } from './hybrid-object-store.js';
 // memory → local, half way: every case touches keys on both kinds of backend, presigning
 // included (memory's presign server and the local server share one manual clock).
 const SECRET = 'hybrid-conformance-secret-0123456789';
+const MEMORY_SECRET = 'hybrid-conformance-memory-secret-0123';
 const clock = new ManualClock(new Date());
 let memoryServer: MemoryPresignServer | undefined;
 let localServer: ListeningLocalServer | undefined;
@@ -24,11 +25,12 @@ describeObjectStoreConformance({
   name: 'hybrid memory+local at 50%',
   clock,
   largeObjectBytes: 16 * 1024 * 1024,
+  secrets: [SECRET, MEMORY_SECRET],
   async create() {
     root = await mkdtemp(join(tmpdir(), 'stowage-hybrid-conf-'));
     let memory: MemoryObjectStore | undefined;
     memoryServer = await createMemoryPresignServer(() => memory);
-    memory = new MemoryObjectStore({ clock, presignBaseUrl: memoryServer.url });
+    memory = new MemoryObjectStore({ clock, presignBaseUrl: memoryServer.url, presignSecret: MEMORY_SECRET });
     let local: LocalObjectStore | undefined;
     localServer = await listenLocalServer({ store: () => local, secret: SECRET });
     local = new LocalObjectStore({ root, clock, signing: { secret: SECRET, baseUrl: localServer.url } });

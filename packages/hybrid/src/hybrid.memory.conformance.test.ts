@@ -8,24 +8,27 @@ import {
 import { describeObjectStoreConformance } from '@stowage/testkit';
 import { HybridObjectStore } from './hybrid-object-store.js';
 
-// memory + memory at the three shapes of a rollout: nothing moved, half, everything.
+// memory + memory at the three shapes of a rollout: nothing moved, half, everything. Each
+// side signs with its own secret; neither may show through the hybrid or its errors.
+const SECRETS = { from: 'hybrid-from-presign-secret-0123456789', to: 'hybrid-to-presign-secret-9876543210' };
 for (const percentage of [0, 50, 100]) {
   const clock = new ManualClock();
   const servers: MemoryPresignServer[] = [];
   describeObjectStoreConformance({
     name: `hybrid memory+memory at ${percentage}%`,
     clock,
+    secrets: Object.values(SECRETS),
     async create() {
-      const make = async () => {
+      const make = async (presignSecret: string) => {
         let store: MemoryObjectStore | undefined;
         const server = await createMemoryPresignServer(() => store);
         servers.push(server);
-        store = new MemoryObjectStore({ clock, presignBaseUrl: server.url });
+        store = new MemoryObjectStore({ clock, presignBaseUrl: server.url, presignSecret });
         return store;
       };
       return new HybridObjectStore({
-        from: await make(),
-        to: await make(),
+        from: await make(SECRETS.from),
+        to: await make(SECRETS.to),
         percentage,
         jobs: new MemoryJobStateStore({ clock }),
         clock,

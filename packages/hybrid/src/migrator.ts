@@ -10,8 +10,10 @@ import {
   StorageError,
 } from '@stowage/core';
 import { assertPageProgress, decodeKeyCursor } from '@stowage/kit';
-import type { CleanupReport, HybridObjectStore, RelocateOutcome } from './hybrid-object-store.js';
+import type { HybridObjectStore } from './hybrid-object-store.js';
+import type { RelocateOutcome } from './relocate.js';
 import { otherSide, type Side } from './routing.js';
+import type { CleanupReport } from './stale-copy-cleaner.js';
 
 /** JobStateStore kind of migration checkpoints. */
 export const MIGRATION_JOB_KIND = 'migration';
@@ -93,7 +95,7 @@ const MAX_RECORDED_FAILURES = 1000;
 
 /**
  * Moves keys that sit on the wrong side of a HybridObjectStore for its current percentage
- * (DESIGN.md "Hybrid rollouts"). Lists both sides in key order, and for each misplaced
+ * (README.md, "Migrator"). Lists both sides in key order, and for each misplaced
  * key runs `store.relocate`: a streaming copy hashed with sha256 on the way, a streaming
  * re-read of the destination compared by sha256, and only then removal of the source.
  * Concurrent writes are safe: relocation runs under the store's per-key lock, uses

@@ -4,37 +4,29 @@ import { inspectStream } from '@stowage/kit';
 /**
  * Enforces the hybrid's declared `maxObjectSize` (the smaller of its two backends') on the
  * side that would accept more, so the limit a caller reads from `capabilities` holds
- * whichever side a key routes to. A stream is checked as it is read, and lazily: nothing
- * is pulled from it before the backend starts reading.
- * @throws PayloadTooLarge when the body is known to exceed the limit (a stream fails as it crosses it).
+ * whichever side a key routes to. Bodies of known length were checked by the checked layer;
+ * a stream is checked as it is read, and lazily: nothing is pulled from it before the
+ * backend starts reading. Destroying the returned stream destroys the caller's at once, so
+ * an aborted put settles and releases its key (issue 7).
+ * @throws PayloadTooLarge (from the stream) as it crosses the limit.
  */
 export function limitBody(
   body: Body,
   limit: number | undefined,
   sideLimit: number | undefined,
-  ctx: { operation: string; key: string; backend: string },
+  ctx: { operation: string; key?: string; backend: string },
 ): Body {
   if (limit === undefined || (sideLimit !== undefined && sideLimit <= limit)) return body;
-  const length = knownLength(body);
-  if (length !== undefined) {
-    if (length > limit) throw tooLarge(length, limit, ctx);
-    return body;
-  }
+  if (knownLength(body) !== undefined) return body;
   let seen = 0;
   return inspectStream(toReadable(body), (chunk) => {
     seen += chunk.length;
-    if (seen > limit) throw tooLarge(seen, limit, ctx);
+    if (seen > limit) {
+      throw new StorageError(
+        'PayloadTooLarge',
+        `Object of ${seen}+ bytes exceeds this store's limit of ${limit}`,
+        ctx,
+      );
+    }
   });
-}
-
-function tooLarge(
-  size: number,
-  limit: number,
-  ctx: { operation: string; key: string; backend: string },
-): StorageError {
-  return new StorageError(
-    'PayloadTooLarge',
-    `Object of ${size}+ bytes exceeds this store's limit of ${limit}`,
-    ctx,
-  );
 }

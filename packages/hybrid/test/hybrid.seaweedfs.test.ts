@@ -12,7 +12,7 @@ import {
   SEAWEEDFS_SERVER_LIMITATIONS,
   uniqueBucketName,
 } from '@stowage/testkit';
-import { HybridObjectStore } from './hybrid-object-store.js';
+import { HybridObjectStore } from '../src/hybrid-object-store.js';
 
 // local → SeaweedFS (the realistic migration: off a developer disk onto a cluster), at 50%.
 // Both sides sign with one OffsetClock (real time plus a settable offset): SeaweedFS judges
@@ -37,6 +37,7 @@ describeWithServer('seaweedfs', (target) => {
     name: 'hybrid local+seaweedfs at 50%',
     serverLimitations: SEAWEEDFS_SERVER_LIMITATIONS,
     largeObjectBytes: 16 * 1024 * 1024,
+    secrets: [SECRET, target.secretAccessKey],
     clock: { advance: (ms) => clock.advance(ms), set: (date) => clock.set(date), readBy: 'signer' },
     async create() {
       admin = new S3BucketAdmin({ provider: 'seaweedfs', ...connection });

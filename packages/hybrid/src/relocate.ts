@@ -1,0 +1,186 @@
+import { type GetResult, isStorageError, type PutOptions, StorageError } from '@stowage/core';
+import { etagsMatch, hashingStream, sha256OfStream } from '@stowage/kit';
+import { preservedPutOptions } from './copy-routed.js';
+import type { Router } from './router.js';
+import { otherSide, type Side } from './routing.js';
+import { removeOtherCopy } from './write-routed.js';
+
+/** What `relocate` did with one key. */
+export type RelocateOutcome =
+  /** Only on the side it routes to (or nowhere): nothing to do. */
+  | { status: 'in-place'; side: Side | undefined }
+  /** Copied to the routed side, verified by sha256, source removed (or its cleanup recorded). */
+  | { status: 'moved'; from: Side; to: Side; bytes: number; sha256: string; cleanupPending: boolean }
+  /** A stale copy was removed; nothing needed copying. */
+  | { status: 'cleaned'; side: Side }
+  /** The routed side already held a version (written meanwhile); it is what reads return, so it was kept and the other copy removed. */
+  | { status: 'kept-destination'; from: Side; to: Side; cleanupPending: boolean }
+  /** Dry run: this key would be copied. */
+  | { status: 'would-move'; from: Side; to: Side; bytes: number };
+
+/**
+ * Moves `key` to the side it routes to, if it is elsewhere; the caller holds the key's
+ * exclusive lock. Streams the source to the routed side through a sha256 hasher
+ * (`ifNoneMatch: '*'` there, metadata preserved), re-reads the destination to compare
+ * sha256 (etags differ across backends and multipart) while re-checking the source's etag,
+ * and only then removes the source (or records it stale). Nothing is buffered whole.
+ * Stale copies met on the way are removed.
+ * @throws Integrity when the copy does not verify (the source is kept, the copy removed).
+ * @throws Conflict when the source changed during the copy (only possible from another process).
+ */
+export async function relocateLocked(
+  router: Router,
+  key: string,
+  options: { signal?: AbortSignal | undefined; dryRun?: boolean | undefined },
+): Promise<RelocateOutcome> {
+  const { index } = router;
+  await index.resync(key);
+  const dest = router.routeOf(key);
+  const src = otherSide(dest);
+  const stale = index.staleSide(key);
+  const srcStore = router.backend(src);
+  const destStore = router.backend(dest);
+  const signalOpt = options.signal === undefined ? {} : { signal: options.signal };
+
+  const clean = async (side: Side): Promise<RelocateOutcome> => {
+    if (!options.dryRun) {
+      await router.backend(side).delete(key, signalOpt);
+      await index.clear(key);
+    }
+    return { status: 'cleaned', side };
+  };
+  if (stale === src) return clean(src);
+  // Nothing to copy: a deleted key whose routed side still holds a stale copy, or in place.
+  const missing = async (): Promise<RelocateOutcome> =>
+    stale === dest
+      ? clean(dest)
+      : { status: 'in-place', side: (await destStore.exists(key, signalOpt)) ? dest : undefined };
+  const readSource = async <T>(read: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await read();
+    } catch (error) {
+      if (isStorageError(error, 'NotFound')) return undefined;
+      throw error;
+    }
+  };
+  if (options.dryRun) {
+    const info = await readSource(() => srcStore.head(key, signalOpt));
+    return info === undefined ? missing() : { status: 'would-move', from: src, to: dest, bytes: info.size };
+  }
+  const got: GetResult | undefined = await readSource(() => srcStore.get(key, signalOpt));
+  if (got === undefined) return missing();
+
+  const useIfNoneMatch = stale !== dest && destStore.capabilities.writeIfNoneMatch;
+  if (stale !== dest && !useIfNoneMatch) {
+    let occupied: boolean;
+    try {
+      occupied = await destStore.exists(key, signalOpt);
+    } catch (error) {
+      got.body.destroy();
+      throw error;
+    }
+    if (occupied) {
+      got.body.destroy();
+      return resolveDuplicate(router, key, src, dest);
+    }
+  }
+  // The hasher fails the last read (Integrity) when the source is short or does not match
+  // its recorded sha256, so the destination never commits such a copy.
+  const hashed = hashingStream(got.body, { contentLength: got.info.size, sha256: got.info.sha256 }, { key });
+  const putOptions: PutOptions = {
+    ...preservedPutOptions(got.info, destStore.capabilities),
+    contentLength: got.info.size,
+    ...signalOpt,
+  };
+  if (useIfNoneMatch) putOptions.ifNoneMatch = '*';
+  if (got.info.sha256 !== undefined && destStore.capabilities.sha256) putOptions.sha256 = got.info.sha256;
+  try {
+    await destStore.put(key, hashed.body, putOptions);
+  } catch (error) {
+    // Destroying the hasher destroys the source body too, whatever state the put left it in.
+    hashed.body.destroy();
+    if (isStorageError(error, 'AlreadyExists')) return resolveDuplicate(router, key, src, dest);
+    throw error;
+  }
+  hashed.body.destroy();
+  // Past this point the copy exists: finish verification and cleanup even if aborted, so no
+  // unverified duplicate is left behind.
+  const copied = hashed.result();
+  const discardCopy = async (why: StorageError): Promise<never> => {
+    if (stale !== dest) {
+      try {
+        await destStore.delete(key);
+      } catch (error) {
+        index.noteFailure(key, error);
+        await index.markStale(key, dest, 'migrate');
+      }
+    }
+    throw why;
+  };
+  if (copied.bytes !== got.info.size) {
+    return discardCopy(
+      new StorageError('Integrity', `Read ${copied.bytes} bytes of a ${got.info.size}-byte source`, { key }),
+    );
+  }
+  // The verifying re-read and the source's etag re-check are independent: run them together.
+  const [check, now] = await Promise.all([
+    destStore.get(key).then((reread) => sha256OfStream(reread.body)),
+    srcStore.head(key).catch((error: unknown) => {
+      if (isStorageError(error, 'NotFound')) return undefined;
+      throw error;
+    }),
+  ]);
+  if (check.sha256 !== copied.sha256 || check.bytes !== copied.bytes) {
+    return discardCopy(
+      new StorageError('Integrity', `Copy on ${destStore.name} does not match the source (sha256 differs)`, {
+        key,
+      }),
+    );
+  }
+  if (now === undefined || !etagsMatch(now.etag, got.info.etag)) {
+    return discardCopy(
+      new StorageError('Conflict', 'The source changed during migration; it was kept', { key }),
+    );
+  }
+  const removed = await removeOtherCopy(router, key, dest, 'migrate');
+  return {
+    status: 'moved',
+    from: src,
+    to: dest,
+    bytes: copied.bytes,
+    sha256: copied.sha256,
+    cleanupPending: !removed,
+  };
+}
+
+/**
+ * Both sides hold an unrecorded copy: left by an earlier attempt whose verification did not
+ * finish, by a crash between a write and its cleanup, or by a write from another process.
+ * Identical bytes (sha256 of both, streamed) complete the move; otherwise the routed side's
+ * copy is the one reads already return, so it is kept and the other removed.
+ */
+async function resolveDuplicate(
+  router: Router,
+  key: string,
+  src: Side,
+  dest: Side,
+): Promise<RelocateOutcome> {
+  const digest = (side: Side) =>
+    router
+      .backend(side)
+      .get(key)
+      .then((got) => sha256OfStream(got.body));
+  const [source, destination] = await Promise.all([digest(src), digest(dest)]);
+  const removed = await removeOtherCopy(router, key, dest, 'migrate');
+  if (source.sha256 === destination.sha256 && source.bytes === destination.bytes) {
+    return {
+      status: 'moved',
+      from: src,
+      to: dest,
+      bytes: source.bytes,
+      sha256: source.sha256,
+      cleanupPending: !removed,
+    };
+  }
+  return { status: 'kept-destination', from: src, to: dest, cleanupPending: !removed };
+}
