@@ -1,6 +1,14 @@
+import { inspect } from 'node:util';
 import { isStorageError, StorageError } from '@stowage/core';
 import { describe, expect, it } from 'vitest';
-import { classifyS3Error, mapS3Error, NETWORK_ERROR_TABLE, rekind, S3_ERROR_TABLE } from './error-map.js';
+import {
+  classifyS3Error,
+  mapS3Error,
+  NETWORK_ERROR_TABLE,
+  rekind,
+  S3_ERROR_TABLE,
+  S3ErrorCause,
+} from './error-map.js';
 
 const ctx = { operation: 'get', key: 'a/b', backend: 's3' };
 
@@ -63,7 +71,8 @@ describe('S3 error table', () => {
     const mapped = mapS3Error(refused, ctx);
     expect(mapped.kind).toBe('Unavailable');
     expect(mapped.retryable).toBe(true);
-    expect(mapped.cause).toBe(refused);
+    expect(mapped.cause).toBeInstanceOf(S3ErrorCause);
+    expect(mapped.cause).toMatchObject({ code: 'ECONNREFUSED', message: refused.message });
     expect(classifyS3Error(Object.assign(new Error('t'), { code: 'ETIMEDOUT' })).kind).toBe('Timeout');
   });
 
@@ -103,6 +112,50 @@ describe('S3 error table', () => {
     const again = rekind(base, 'AlreadyExists');
     expect(again).toMatchObject({ kind: 'AlreadyExists', status: 412, requestId: 'REQ123', key: 'a/b' });
     expect(again.cause).toBe(base.cause);
+  });
+
+  it('keeps a sanitised cause: name, message, code, status, request id; never the request details', () => {
+    // What the SDK builds from a SignatureDoesNotMatch answer: every XML element becomes a field.
+    const sdk = Object.assign(sdkError('SignatureDoesNotMatch', 403), {
+      Code: 'SignatureDoesNotMatch',
+      AWSAccessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+      StringToSign: 'AWS4-HMAC-SHA256\n20260101T000000Z\nsecret-scope',
+      CanonicalRequest: 'GET\n/bucket/key\nX-Amz-Credential=AKIAIOSFODNN7EXAMPLE',
+      SignatureProvided: 'deadbeef',
+      $response: { headers: { authorization: 'AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/…' } },
+    });
+    const mapped = mapS3Error(sdk, ctx);
+    expect(mapped.kind).toBe('PermissionDenied');
+    const cause = mapped.cause as S3ErrorCause;
+    expect(cause).toBeInstanceOf(S3ErrorCause);
+    expect(cause).toMatchObject({
+      name: 'SignatureDoesNotMatch',
+      code: 'SignatureDoesNotMatch',
+      status: 403,
+    });
+    expect(cause.requestId).toBe('REQ123');
+    for (const text of [
+      inspect(mapped, { depth: 10, showHidden: true }),
+      inspect(cause, { depth: 10, showHidden: true }),
+      JSON.stringify(mapped),
+      JSON.stringify(cause),
+      String(mapped),
+      mapped.stack ?? '',
+    ]) {
+      for (const leak of ['AKIAIOSFODNN7EXAMPLE', 'secret-scope', 'deadbeef', 'X-Amz-Credential']) {
+        expect(text).not.toContain(leak);
+      }
+    }
+  });
+
+  it('under an aborted signal the abort wins: Timeout for a timed-out signal, Aborted otherwise', async () => {
+    const sdkAbort = Object.assign(new Error('Request aborted'), { name: 'AbortError' });
+    const timedOut = AbortSignal.timeout(1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const timeout = mapS3Error(sdkAbort, ctx, timedOut);
+    expect(timeout).toMatchObject({ kind: 'Timeout', retryable: true, operation: 'get', key: 'a/b' });
+    const aborted = mapS3Error(sdkAbort, ctx, AbortSignal.abort());
+    expect(aborted).toMatchObject({ kind: 'Aborted', retryable: false });
   });
 
   it('non-Error throwables still become StorageErrors', () => {

@@ -1,4 +1,4 @@
-import { type ErrorKind, isStorageError, StorageError } from '@stowage/core';
+import { abortedError, type ErrorKind, isStorageError, StorageError } from '@stowage/core';
 import { kindFromHttpStatus } from '@stowage/kit';
 
 export interface S3ErrorRule {
@@ -94,13 +94,46 @@ interface SdkErrorShape {
   Code?: string;
   code?: string;
   message?: string;
+  stack?: string;
   $metadata?: { httpStatusCode?: number; requestId?: string; extendedRequestId?: string };
-  $retryable?: unknown;
 }
 
-/** The S3 error code of an SDK error (`NoSuchKey`, `SlowDown`, …), if any. */
+/**
+ * What a mapped error keeps of the SDK's (or the network's) failure: name, message, code, HTTP
+ * status and request ids. Never the rest: an SDK service error carries the raw `$response` and,
+ * for signature failures, the server's `CanonicalRequest`, `StringToSign`, `AWSAccessKeyId` and
+ * `SignatureProvided`, none of which may reach a log.
+ */
+export class S3ErrorCause extends Error {
+  /** The S3 error code (`NoSuchKey`, `SlowDown`, …) or the Node network code (`ECONNRESET`). */
+  readonly code: string | undefined;
+  readonly status: number | undefined;
+  readonly requestId: string | undefined;
+  readonly extendedRequestId: string | undefined;
+
+  constructor(source: SdkErrorShape, code: string | undefined) {
+    super(typeof source.message === 'string' ? source.message.slice(0, MAX_MESSAGE) : 'request failed');
+    this.name = typeof source.name === 'string' ? source.name : 'Error';
+    this.code = code;
+    this.status = source.$metadata?.httpStatusCode;
+    this.requestId = source.$metadata?.requestId;
+    this.extendedRequestId = source.$metadata?.extendedRequestId;
+    // The original frames say where it failed; its first line is the same name and message.
+    if (typeof source.stack === 'string') this.stack = `${this.name}: ${this.message}${frames(source.stack)}`;
+  }
+}
+
+const MAX_MESSAGE = 500;
+
+function frames(stack: string): string {
+  const at = stack.indexOf('\n    at ');
+  return at < 0 ? '' : stack.slice(at);
+}
+
+/** The S3 error code of an SDK error (`NoSuchKey`, `SlowDown`, …) or of a mapped error's cause. */
 export function s3ErrorCode(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
+  if (error instanceof S3ErrorCause) return error.code;
   const e = error as SdkErrorShape;
   return e.Code ?? e.name;
 }
@@ -138,20 +171,29 @@ export function classifyS3Error(error: unknown): {
   return { kind: 'Unexpected', status, code };
 }
 
-/** Any failure as a StorageError with operation context, status, request id and cause. */
-export function mapS3Error(error: unknown, ctx: ErrorContext): StorageError {
+/**
+ * Any failure as a StorageError with operation context, status, request id and a sanitised
+ * cause (`S3ErrorCause`). Under an aborted `signal` the abort wins: `Timeout` for a timed-out
+ * signal, `Aborted` otherwise (the SDK reports both as an AbortError).
+ */
+export function mapS3Error(error: unknown, ctx: ErrorContext, signal?: AbortSignal): StorageError {
   if (isStorageError(error)) return error.withContext(ctx);
+  if (signal?.aborted) return abortedError(signal, ctx);
   const { kind, retryable, status, code } = classifyS3Error(error);
   const e = (typeof error === 'object' && error !== null ? error : {}) as SdkErrorShape;
   const what = ctx.key === undefined ? ctx.operation : `${ctx.operation} ${JSON.stringify(ctx.key)}`;
   const detail = [code, status === undefined ? undefined : `HTTP ${status}`].filter(Boolean).join(', ');
-  const message = `${ctx.backend}: ${what} failed${detail ? ` (${detail})` : ''}: ${e.message ?? String(error)}`;
+  const cause =
+    typeof error === 'object' && error !== null
+      ? new S3ErrorCause(e, code ?? (typeof e.code === 'string' ? e.code : undefined))
+      : new S3ErrorCause({ message: String(error) }, undefined);
+  const message = `${ctx.backend}: ${what} failed${detail ? ` (${detail})` : ''}: ${cause.message}`;
   return new StorageError(kind, message, {
     ...ctx,
     retryable,
     status,
     requestId: e.$metadata?.requestId,
-    cause: error,
+    cause,
   });
 }
 

@@ -1,5 +1,5 @@
 import { type ObjectInfo, StorageError, type Visibility } from '@stowage/core';
-import { normalizeMetadata, quoteEtag } from '@stowage/kit';
+import { quoteEtag } from '@stowage/kit';
 
 /** User-metadata names the adapter keeps for itself (`x-amz-meta-stowage-*`). */
 export const RESERVED_METADATA_PREFIX = 'stowage-';
@@ -11,15 +11,15 @@ export const EMPTY_METADATA = 'stowage-empty';
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /**
- * Normalises user metadata (core's rules) and refuses the reserved prefix.
- * @throws InvalidInput naming the bad entry.
+ * Refuses user metadata names the adapter keeps for itself (the layer has already checked and
+ * lower-cased the rest).
+ * @throws InvalidInput naming the reserved entry.
  */
-export function userMetadata(
+export function assertNoReservedMetadata(
   metadata: Record<string, string> | undefined,
   ctx: { operation: string; key?: string; backend: string },
-): Record<string, string> {
-  const out = normalizeMetadata(metadata, ctx);
-  for (const name of Object.keys(out)) {
+): void {
+  for (const name of Object.keys(metadata ?? {})) {
     if (name.startsWith(RESERVED_METADATA_PREFIX)) {
       throw new StorageError(
         'InvalidInput',
@@ -28,7 +28,6 @@ export function userMetadata(
       );
     }
   }
-  return out;
 }
 
 /** What goes into `x-amz-meta-*` on a write: user metadata plus the adapter's own entries. */

@@ -51,6 +51,11 @@ export interface S3Profile {
   readonly lifecycle: boolean;
   /** The server drops user metadata whose value is empty; the adapter records such names itself. */
   readonly dropsEmptyMetadataValues: boolean;
+  /**
+   * Browser-form POST uploads with a signed policy are accepted and their `content-length-range`
+   * enforced: `presignPut({ maxSize })` answers with such a POST. Without it `maxSize` is Unsupported.
+   */
+  readonly postPolicy: boolean;
   /** The server's listing order; byte order is produced from either. */
   readonly listOrder: ListOrder;
   /** Largest object a single upload may create. */
@@ -83,6 +88,7 @@ export const S3_PROFILES: Readonly<Record<S3Provider, S3Profile>> = {
     copyConditionalWrite: true,
     lifecycle: true,
     dropsEmptyMetadataValues: false,
+    postPolicy: true,
     listOrder: 'lexicographic',
     maxObjectSize: 5 * TiB,
     maxCopySize: 5 * GiB,
@@ -103,6 +109,8 @@ export const S3_PROFILES: Readonly<Record<S3Provider, S3Profile>> = {
     copyConditionalWrite: false,
     lifecycle: true,
     dropsEmptyMetadataValues: false,
+    // Spaces documents presigned URLs but not POST Object uploads; unproven, so not claimed.
+    postPolicy: false,
     listOrder: 'lexicographic',
     maxObjectSize: 5 * TiB,
     maxCopySize: 5 * GiB,
@@ -126,6 +134,8 @@ export const S3_PROFILES: Readonly<Record<S3Provider, S3Profile>> = {
     lifecycle: true,
     // 4.48 silently drops `x-amz-meta-*` headers whose value is empty.
     dropsEmptyMetadataValues: true,
+    // 4.48 enforces the policy: size range, expiry, signature (test/presign-post.test.ts).
+    postPolicy: true,
     // 4.48 walks its directory tree: `a/b` lists before `a!`, and StartAfter 'a' skips `a/…`.
     listOrder: 'tree',
     maxObjectSize: 5 * TiB,
@@ -147,6 +157,7 @@ export const S3_PROFILES: Readonly<Record<S3Provider, S3Profile>> = {
     copyConditionalWrite: false,
     lifecycle: false,
     dropsEmptyMetadataValues: false,
+    postPolicy: false,
     listOrder: 'lexicographic',
     maxObjectSize: 5 * TiB,
     maxCopySize: 5 * GiB,

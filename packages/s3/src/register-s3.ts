@@ -1,6 +1,6 @@
 import { TOKENS, type ValueContainer } from '@stowage/core';
-import type { S3StoreConfig } from './config.js';
 import { S3BucketAdmin } from './s3-bucket-admin.js';
+import type { S3StoreConfig } from './s3-config.js';
 import { S3ObjectStore } from './s3-object-store.js';
 
 /**
@@ -13,7 +13,7 @@ export function registerS3(
   config: S3StoreConfig,
 ): { store: S3ObjectStore; admin: S3BucketAdmin } {
   const store = new S3ObjectStore(config);
-  const { bucket: _bucket, ...connection } = config;
+  const { bucket, multipartThreshold, partSize, queueSize, publicUrlBase, ...connection } = config;
   const admin = new S3BucketAdmin(connection);
   container.register(TOKENS.ObjectStore, { useValue: store });
   container.register(TOKENS.BucketAdmin, { useValue: admin });

@@ -24,15 +24,9 @@ import {
   StorageError,
 } from '@stowage/core';
 import { assertBucketName, decodeKeyCursor, encodeKeyCursor } from '@stowage/kit';
-import { createS3Client } from './client.js';
-import {
-  backendNameOf,
-  defaultStoreName,
-  parseS3ConnectionConfig,
-  type ResolvedS3Connection,
-  type S3ConnectionConfig,
-} from './config.js';
+import { createS3Client, withDeleteObjectsContentMd5 } from './client.js';
 import { type ErrorContext, mapS3Error, s3ErrorCode } from './error-map.js';
+import { type ParsedS3Connection, parseS3ConnectionConfig, type S3ConnectionConfig } from './s3-config.js';
 
 const DEFAULT_BUCKET_PAGE = 1000;
 
@@ -44,18 +38,28 @@ export class S3BucketAdmin implements BucketAdmin {
   readonly name: string;
   readonly supportsLifecycle: boolean;
   readonly client: S3Client;
-  readonly config: ResolvedS3Connection;
+  /** The parsed configuration: credentials are `Secret`s, defaults and profile applied. */
+  readonly config: ParsedS3Connection;
+  private readonly ownsClient: boolean;
 
-  /** @throws ConfigInvalid naming the bad setting. */
+  /** @throws ConfigInvalid naming each bad setting. */
   constructor(config: S3ConnectionConfig) {
-    this.config = parseS3ConnectionConfig(config, backendNameOf(config));
-    this.name = this.config.name ?? defaultStoreName(this.config.provider);
+    this.config = parseS3ConnectionConfig(config);
+    this.name = this.config.name;
     this.supportsLifecycle = this.config.profileData.lifecycle;
+    this.ownsClient = this.config.client === undefined;
     this.client = createS3Client(this.config);
   }
 
+  /** What `JSON.stringify` shows: who it talks to, never its client or credentials. */
+  toJSON(): Record<string, string | undefined> {
+    const { provider, region, endpoint } = this.config;
+    return { name: this.name, provider, region, endpoint };
+  }
+
+  /** Closes the admin's own sockets; a caller's `client` stays open. */
   destroy(): void {
-    this.client.destroy();
+    if (this.ownsClient) this.client.destroy();
   }
 
   async createBucket(name: string, options: { region?: string } = {}): Promise<void> {
@@ -164,7 +168,10 @@ export class S3BucketAdmin implements BucketAdmin {
       const keys = (out.Contents ?? []).flatMap((o) => (o.Key === undefined ? [] : [{ Key: o.Key }]));
       if (keys.length > 0) {
         const del = await this.client.send(
-          new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys, Quiet: true } }),
+          withDeleteObjectsContentMd5(
+            new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys, Quiet: true } }),
+            this.config.profileData.deleteObjectsContentMd5,
+          ),
         );
         const failed = (del.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
         if (failed.length > 0) {

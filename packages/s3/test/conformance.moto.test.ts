@@ -1,6 +1,13 @@
 import { describeObjectStoreConformance, describeWithServer, OffsetClock } from '@stowage/testkit';
 import type { S3BucketAdmin } from '../src/index.js';
-import { CHECKSUM_MODES, dropBucket, freshBucket, S3ObjectStore, storeConfig } from './support.js';
+import {
+  CHECKSUM_MODES,
+  configuredSecrets,
+  dropBucket,
+  freshBucket,
+  S3ObjectStore,
+  storeConfig,
+} from './support.js';
 
 describeWithServer('moto', (target) => {
   for (const mode of CHECKSUM_MODES) {
@@ -18,6 +25,8 @@ describeWithServer('moto', (target) => {
         presignExpiryUnverified: target.presignNote ?? 'moto serves expired presigned URLs',
       },
       largeObjectBytes: 24 * 1024 * 1024,
+      // Every credential the store holds: none may show in inspect, JSON or String of it or its errors.
+      secrets: configuredSecrets(target),
       async create() {
         ({ admin, bucket } = await freshBucket(target, `conf-moto-${mode}`));
         // moto answers a wrong CRC32 for copies of multipart objects (test/checksum-modes.test.ts

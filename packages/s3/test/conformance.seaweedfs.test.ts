@@ -5,7 +5,14 @@ import {
   SEAWEEDFS_SERVER_LIMITATIONS,
 } from '@stowage/testkit';
 import type { S3BucketAdmin } from '../src/index.js';
-import { CHECKSUM_MODES, dropBucket, freshBucket, S3ObjectStore, storeConfig } from './support.js';
+import {
+  CHECKSUM_MODES,
+  configuredSecrets,
+  dropBucket,
+  freshBucket,
+  S3ObjectStore,
+  storeConfig,
+} from './support.js';
 
 describeWithServer('seaweedfs', (target) => {
   for (const mode of CHECKSUM_MODES) {
@@ -19,6 +26,8 @@ describeWithServer('seaweedfs', (target) => {
       serverLimitations: SEAWEEDFS_SERVER_LIMITATIONS,
       clock: { advance: (ms) => clock.advance(ms), set: (date) => clock.set(date), readBy: 'signer' },
       largeObjectBytes: 24 * 1024 * 1024,
+      // Every credential the store holds: none may show in inspect, JSON or String of it or its errors.
+      secrets: configuredSecrets(target),
       async create() {
         ({ admin, bucket } = await freshBucket(target, `conf-weed-${mode}`));
         return new S3ObjectStore(storeConfig(target, bucket, mode, { clock }));

@@ -46,6 +46,17 @@ export function storeConfig(
   return { ...connectionFor(target, mode), bucket, ...extra } as S3StoreConfig;
 }
 
+/**
+ * The credentials a test store is configured with, for the conformance `secrets` case. The
+ * access key id joins the secret where it is not a word that shows up anyway (SeaweedFS's is
+ * "stowage", the name of every key root and metadata prefix).
+ */
+export function configuredSecrets(target: AvailableS3Target): string[] {
+  const secrets = [target.secretAccessKey];
+  if (!'stowage-conformance'.includes(target.accessKeyId)) secrets.push(target.accessKeyId);
+  return [...new Set(secrets)];
+}
+
 /** Creates a fresh bucket and returns it with an admin that can remove it (force) afterwards. */
 export async function freshBucket(
   target: AvailableS3Target,

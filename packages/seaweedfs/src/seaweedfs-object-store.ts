@@ -1,35 +1,41 @@
-import { pipeline, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { ReadableStream as NodeWebReadableStream } from 'node:stream/web';
 import {
   assertValidKey,
   type Body,
-  type Clock,
   isBody,
   isInMemoryBody,
-  isStorageError,
   type ObjectInfo,
   StorageError,
-  SystemClock,
   throwIfAborted,
   toBuffer,
   toReadable,
 } from '@stowage/core';
-import { assertBodyLength, assertBodySha256, encodeKeyPath, sha256Hex } from '@stowage/kit';
-import { mapS3Error, S3ObjectStore, type S3StoreConfig, VerifyingStream } from '@stowage/s3';
-import { z } from 'zod';
+import {
+  assertBodyLength,
+  assertBodySha256,
+  assertHeaderValues,
+  assertPutOptions,
+  encodeKeyPath,
+  errorFromFetchFailure,
+  errorFromResponse,
+  hashingStream,
+  inferContentType,
+  sha256Hex,
+  storageErrorFrom,
+} from '@stowage/kit';
+import { S3ObjectStore } from '@stowage/s3';
 import { seaweedTtl } from './seaweed-ttl.js';
-
-/** Configuration of a SeaweedFsObjectStore: the S3 settings (provider is always `seaweedfs`) plus the filer. */
-export type SeaweedFsStoreConfig = Omit<S3StoreConfig, 'provider'> & {
-  /** The filer's HTTP endpoint (e.g. `http://127.0.0.1:8888`); needed only for `putWithTtl`. */
-  filerEndpoint?: string;
-  /** Where the S3 gateway keeps buckets in the filer (`weed s3 -filer.path`, default `/buckets`). */
-  bucketsPath?: string;
-};
+import {
+  type ParsedSeaweedFsFiler,
+  parseSeaweedFsStoreConfig,
+  type SeaweedFsStoreConfig,
+} from './seaweedfs-config.js';
 
 export interface PutWithTtlOptions {
   /** Seconds until the filer deletes the object; at least 60, rounded up to what SeaweedFS can express. */
   ttlSeconds: number;
+  /** Default: inferred from the key and the bytes, as `put` does. */
   contentType?: string;
   cacheControl?: string;
   contentDisposition?: string;
@@ -47,64 +53,42 @@ export interface TtlObjectInfo extends ObjectInfo {
   expiresAt: Date;
 }
 
-const filerSchema = z
-  .object({
-    filerEndpoint: z
-      .string()
-      .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), 'must be an http(s) URL')
-      .optional(),
-    bucketsPath: z
-      .string()
-      .regex(/^\/[^?#]*$/, 'must be an absolute filer path')
-      .default('/buckets'),
-  })
-  .strip();
-
 /**
  * The S3 adapter with the SeaweedFS profile: path-style addressing, checksums only where
  * required (plus Content-MD5 on DeleteObjects), no per-object ACLs (capability `visibility`
- * is false: SeaweedFS 4.48 accepts `x-amz-acl` but does not enforce it), lifecycle rules, and
- * a record of empty metadata values (SeaweedFS drops them).
+ * is false: SeaweedFS 4.48 accepts `x-amz-acl` but does not enforce it), lifecycle rules,
+ * tree-order listings turned into byte order, and a record of empty metadata values
+ * (SeaweedFS drops them).
  *
  * Beyond S3: `putWithTtl` writes through the filer with a per-object TTL.
- * @throws ConfigInvalid naming the bad setting.
  */
 export class SeaweedFsObjectStore extends S3ObjectStore {
-  private readonly filer: { endpoint?: string; bucketsPath: string };
-  private readonly ttlClock: Clock;
+  private readonly filer: ParsedSeaweedFsFiler;
 
+  /** @throws ConfigInvalid naming each bad setting ("Invalid seaweedfs configuration: …"). */
   constructor(config: SeaweedFsStoreConfig) {
-    const { filerEndpoint, bucketsPath, ...s3 } = config ?? ({} as SeaweedFsStoreConfig);
-    super({ name: 'seaweedfs', ...s3, provider: 'seaweedfs' } as S3StoreConfig);
-    const parsed = filerSchema.safeParse({ filerEndpoint, bucketsPath });
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new StorageError(
-        'ConfigInvalid',
-        `Invalid seaweedfs configuration: ${issue.path.join('.')}: ${issue.message}`,
-        {
-          backend: this.name,
-          operation: 'configure',
-        },
-      );
-    }
-    this.filer = {
-      endpoint: parsed.data.filerEndpoint?.replace(/\/+$/, ''),
-      bucketsPath: parsed.data.bucketsPath.replace(/\/+$/, ''),
-    };
-    this.ttlClock = this.config.clock ?? new SystemClock();
+    const { s3, filer } = parseSeaweedFsStoreConfig(config);
+    super(s3);
+    this.filer = filer;
   }
 
   /**
    * Stores `body` under `key` through the filer with a TTL: the filer stops serving it (S3
    * included) and reclaims it once the TTL has passed. The S3 gateway reads it like any object.
    * The filer's API cannot set S3 user metadata or visibility, so this takes neither, and head
-   * reports no sha256 for such objects (the returned info carries it).
+   * reports no sha256 for such objects (the returned info carries it). A streamed body is
+   * verified as it goes: a mismatch fails the request before its end, so an object already
+   * under `key` stays as it was.
    * @throws Unsupported without `filerEndpoint` in the configuration.
-   * @throws InvalidInput for a TTL under a minute; Integrity for a sha256/contentLength mismatch (nothing remains).
+   * @throws InvalidKey; InvalidInput for a TTL under a minute or malformed options; Integrity for
+   *   a sha256/contentLength mismatch (nothing remains); Aborted or Timeout when `signal` aborts;
+   *   Unavailable when the filer cannot be reached.
    */
   async putWithTtl(key: string, body: Body, options: PutWithTtlOptions): Promise<TtlObjectInfo> {
-    const ctx = { operation: 'putWithTtl', key, backend: this.name };
+    // Not a port method, so the checked layer does not see it: it checks its input itself.
+    const ctx = this.ctx('putWithTtl', key);
+    const signal = options?.signal;
+    let hashed: ReturnType<typeof hashingStream> | undefined;
     try {
       assertValidKey(key, ctx);
       if (this.filer.endpoint === undefined) {
@@ -115,98 +99,66 @@ export class SeaweedFsObjectStore extends S3ObjectStore {
         );
       }
       const ttl = seaweedTtl(options?.ttlSeconds, ctx);
-      if (options.sha256 !== undefined && !/^[0-9a-f]{64}$/.test(options.sha256)) {
-        throw new StorageError('InvalidInput', 'sha256 must be 64 lower-case hex characters', ctx);
-      }
+      assertPutOptions(options, ctx);
+      assertHeaderValues(options, ctx);
       if (!isBody(body)) throw new StorageError('InvalidInput', 'Unsupported body type', ctx);
-      throwIfAborted(options.signal, ctx);
-      const url = `${this.filer.endpoint}${this.filer.bucketsPath}/${encodeURIComponent(this.bucket)}/${encodeKeyPath(key)}?ttl=${ttl.text}`;
-      const headers: Record<string, string> = {
-        'content-type': options.contentType ?? 'application/octet-stream',
-      };
+      throwIfAborted(signal, ctx);
+      const path = [this.filer.bucketsPath.slice(1), encodeURIComponent(this.bucket), encodeKeyPath(key)]
+        .filter((part) => part !== '')
+        .join('/');
+      const url = `${this.filer.endpoint}${path}?ttl=${ttl.text}`;
+      let requestBody: Buffer | NodeWebReadableStream<Uint8Array>;
+      let contentType = options.contentType;
+      let sha256: string | undefined;
+      if (isInMemoryBody(body)) {
+        const bytes = toBuffer(body);
+        assertBodyLength(bytes.length, options.contentLength, ctx);
+        sha256 = sha256Hex(bytes);
+        assertBodySha256(sha256, options.sha256, ctx);
+        contentType ??= await inferContentType(key, bytes);
+        requestBody = bytes;
+      } else {
+        hashed = hashingStream(toReadable(body), options, ctx);
+        contentType ??= await inferContentType(key);
+        requestBody = Readable.toWeb(hashed.body) as NodeWebReadableStream<Uint8Array>;
+      }
+      const headers: Record<string, string> = { 'content-type': contentType };
       if (options.cacheControl !== undefined) headers['cache-control'] = options.cacheControl;
       if (options.contentDisposition !== undefined)
         headers['content-disposition'] = options.contentDisposition;
-      let sha256: string;
-      let requestBody: Buffer | NodeWebReadableStream<Uint8Array>;
-      let verify: () => void = () => {};
-      let verifying: VerifyingStream | undefined;
-      if (isInMemoryBody(body)) {
-        const bytes = toBuffer(body);
-        sha256 = sha256Hex(bytes);
-        checkBody(bytes.length, sha256, options, ctx);
-        requestBody = bytes;
-      } else {
-        // Verified as it streams: a mismatch errors the request body instead of ending it, so the
-        // filer never completes the write and an existing object under `key` stays as it was.
-        verifying = new VerifyingStream({
-          sha256: options.sha256,
-          contentLength: options.contentLength,
-          context: ctx,
-        });
-        pipeline(toReadable(body), verifying, () => {
-          // Errors surface through the request body (and `verifying.errored`).
-        });
-        requestBody = Readable.toWeb(verifying) as NodeWebReadableStream<Uint8Array>;
-        sha256 = '';
-        verify = () => {
-          const result = verifying?.result();
-          if (result === undefined) {
-            throw new StorageError('Unexpected', 'The filer answered before the body ended', ctx);
-          }
-          sha256 = result.sha256;
-        };
-      }
-      let res: Response;
-      let text: string;
+      let response: Response;
       try {
-        res = await fetch(url, {
+        response = await fetch(url, {
           method: 'PUT',
           headers,
           body: requestBody as unknown as RequestInit['body'],
-          signal: options.signal,
+          signal,
           ...(requestBody instanceof Buffer ? {} : { duplex: 'half' }),
         } as RequestInit);
-        text = await res.text();
       } catch (error) {
         // fetch reports a failed body as "fetch failed"; the body's own error says what happened.
-        const bodyError = verifying?.errored;
-        if (bodyError !== undefined && bodyError !== null && !options.signal?.aborted) throw bodyError;
-        throw error;
+        const bodyError = hashed?.body.errored;
+        if (bodyError !== undefined && bodyError !== null && !signal?.aborted) throw bodyError;
+        throw errorFromFetchFailure(error, signal, ctx);
       }
-      if (res.status >= 300) {
-        throw new StorageError(
-          res.status >= 500 ? 'Unavailable' : 'Unexpected',
-          `filer answered HTTP ${res.status}: ${text.slice(0, 200)}`,
-          {
-            ...ctx,
-            status: res.status,
-          },
-        );
+      if (response.status >= 300) throw await errorFromResponse(response, ctx, (s) => `filer HTTP ${s}`);
+      await response.arrayBuffer();
+      if (hashed !== undefined) {
+        if (!hashed.body.readableEnded) {
+          throw new StorageError('Unexpected', 'The filer answered before the body ended', ctx);
+        }
+        sha256 = hashed.result().sha256;
       }
-      verify();
-      const info = await this.head(key);
+      const info = await this.head(key, signal === undefined ? {} : { signal });
       return {
         ...info,
-        sha256,
+        sha256: sha256 ?? '',
         ttlSeconds: ttl.seconds,
-        expiresAt: new Date(this.ttlClock.now().getTime() + ttl.seconds * 1000),
+        expiresAt: new Date(this.clock.now().getTime() + ttl.seconds * 1000),
       };
     } catch (error) {
-      if (options?.signal?.aborted && !isStorageError(error)) {
-        throw new StorageError('Aborted', 'Operation aborted', { ...ctx, cause: options.signal.reason });
-      }
-      throw mapS3Error(error, ctx);
+      if (hashed !== undefined && !hashed.body.destroyed) hashed.body.destroy();
+      throw storageErrorFrom(error, ctx, signal);
     }
   }
-}
-
-function checkBody(
-  size: number,
-  sha256: string,
-  options: PutWithTtlOptions,
-  ctx: { operation: string; key: string; backend: string },
-) {
-  assertBodyLength(size, options.contentLength, ctx);
-  assertBodySha256(sha256, options.sha256, ctx);
 }

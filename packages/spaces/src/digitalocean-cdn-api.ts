@@ -1,6 +1,6 @@
 import { type ErrorKind, StorageError } from '@stowage/core';
-import { errorFromFetchFailure, kindFromHttpStatus } from '@stowage/kit';
-import { z } from 'zod';
+import { errorFromFetchFailure, kindFromHttpStatus, type Secret } from '@stowage/kit';
+import * as z from 'zod/mini';
 
 /** A CDN endpoint as `GET /v2/cdn/endpoints` reports it (the fields we use). */
 export interface DigitalOceanCdnEndpoint {
@@ -11,8 +11,8 @@ export interface DigitalOceanCdnEndpoint {
 }
 
 export interface DigitalOceanCdnApiConfig {
-  /** Personal access token (needs `cdn:read` for lookup and `cdn:delete` for purge). */
-  token: string;
+  /** Personal access token (needs `cdn:read` for lookup and `cdn:delete` for purge); revealed only into the Authorization header. */
+  token: Secret;
   /** e.g. `https://api.digitalocean.com/` (ending with "/"). */
   baseUrl: string;
   fetch: typeof globalThis.fetch;
@@ -23,21 +23,21 @@ export interface DigitalOceanCdnApiConfig {
 }
 
 const endpointSchema = z.looseObject({
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
   origin: z.string(),
-  endpoint: z.string().optional(),
-  custom_domain: z.string().nullish(),
+  endpoint: z.optional(z.string()),
+  custom_domain: z.nullish(z.string()),
 });
 
 const listSchema = z.looseObject({
   endpoints: z.array(endpointSchema),
-  links: z.looseObject({ pages: z.looseObject({ next: z.string().optional() }).optional() }).optional(),
+  links: z.optional(z.looseObject({ pages: z.optional(z.looseObject({ next: z.optional(z.string()) })) })),
 });
 
 const errorBodySchema = z.looseObject({
-  id: z.string().optional(),
-  message: z.string().optional(),
-  request_id: z.string().optional(),
+  id: z.optional(z.string()),
+  message: z.optional(z.string()),
+  request_id: z.optional(z.string()),
 });
 
 /** DigitalOcean's largest page; fewer round trips against a 5-requests-per-10s limit. */
@@ -117,7 +117,7 @@ export class DigitalOceanCdnApi {
         headers: {
           accept: 'application/json',
           ...(init.headers as Record<string, string> | undefined),
-          authorization: `Bearer ${this.config.token}`,
+          authorization: `Bearer ${this.config.token.reveal()}`,
         },
         signal,
       });

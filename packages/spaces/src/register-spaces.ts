@@ -1,5 +1,6 @@
 import { TOKENS, type ValueContainer } from '@stowage/core';
-import { SpacesObjectStore, type SpacesObjectStoreConfig } from './spaces-object-store.js';
+import type { SpacesObjectStoreConfig } from './spaces-config.js';
+import { SpacesObjectStore } from './spaces-object-store.js';
 
 /**
  * Registers a `SpacesObjectStore` as `TOKENS.ObjectStore` and, when `cdn` is configured,

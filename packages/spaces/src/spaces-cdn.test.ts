@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { inspect } from 'node:util';
 import { isStorageError, type StorageError } from '@stowage/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeDigitalOceanApi } from '../test/fake-digitalocean-api.js';
@@ -75,26 +76,43 @@ describe('SpacesCdn.publicUrl', () => {
 
 describe('SpacesCdn config', () => {
   it.each([
-    [{ bucket: 'my.assets', region: 'nyc3' }, '"bucket"'],
-    [{ bucket: 'ab', region: 'nyc3' }, '"bucket"'],
-    [{ bucket: 'assets', region: 'NYC 3' }, '"region"'],
-    [{ bucket: 'assets', region: 'nyc3', customDomain: 'https://cdn.example.com' }, '"customDomain"'],
-    [{ bucket: 'assets', region: 'nyc3', customDomain: 'cdn.example.com/path' }, '"customDomain"'],
-    [{ bucket: 'assets', region: 'nyc3', token: '' }, '"token"'],
-    [{ bucket: 'assets', region: 'nyc3', endpointId: 'a/b' }, '"endpointId"'],
-    [{ bucket: 'assets', region: 'nyc3', apiBaseUrl: 'api.digitalocean.com' }, '"apiBaseUrl"'],
-    [{ bucket: 'assets', region: 'nyc3', maxFilesPerRequest: 0 }, '"maxFilesPerRequest"'],
-  ] as Array<[SpacesCdnConfig, string]>)('refuses %j naming %s', (config, setting) => {
-    const error = thrown(() => new SpacesCdn(config));
-    expect(error.kind).toBe('ConfigInvalid');
-    expect(error.message).toContain(setting);
-  });
+    [{ bucket: 'my.assets', region: 'nyc3' }, 'bucket: must be 3 to 63'],
+    [{ bucket: 'ab', region: 'nyc3' }, 'bucket: must be 3 to 63'],
+    [{ bucket: 'assets', region: 'NYC 3' }, 'region: must be a DigitalOcean region slug'],
+    [
+      { bucket: 'assets', region: 'nyc3', customDomain: 'https://cdn.example.com' },
+      'customDomain: must be a host name',
+    ],
+    [
+      { bucket: 'assets', region: 'nyc3', customDomain: 'cdn.example.com/path' },
+      'customDomain: must be a host name',
+    ],
+    [{ bucket: 'assets', region: 'nyc3', token: '' }, 'token: must not be empty'],
+    [{ bucket: 'assets', region: 'nyc3', endpointId: 'a/b' }, 'endpointId: must be a CDN endpoint id'],
+    [
+      { bucket: 'assets', region: 'nyc3', apiBaseUrl: 'api.digitalocean.com' },
+      'apiBaseUrl: must be an absolute http(s) URL',
+    ],
+    [
+      { bucket: 'assets', region: 'nyc3', maxFilesPerRequest: 0 },
+      'maxFilesPerRequest: must be an integer from 1 to 1000',
+    ],
+    [{ bucket: 'assets', region: 'nyc3', tokn: 'x' }, 'unknown setting "tokn"'],
+  ] as Array<[SpacesCdnConfig, string]>)(
+    'refuses %j: "Invalid spaces-cdn configuration: %s…"',
+    (config, problem) => {
+      const error = thrown(() => new SpacesCdn(config));
+      expect(error.kind).toBe('ConfigInvalid');
+      expect(error.message).toMatch(/^Invalid spaces-cdn configuration: /);
+      expect(error.message).toContain(problem);
+    },
+  );
 
-  it('prefixes the setting name when nested in a store config', () => {
-    const error = thrown(
-      () => new SpacesCdn({ bucket: 'assets', region: 'nyc3', customDomain: 'x y' }, 'cdn'),
-    );
-    expect(error.message).toContain('"cdn.customDomain"');
+  it('holds the token as a Secret: inspect and JSON of the CDN never show it', () => {
+    const cdn = new SpacesCdn({ bucket: 'assets', region: 'nyc3', token: 'dop_v1_very-secret-token' });
+    for (const text of [inspect(cdn, { depth: 10, showHidden: true }), JSON.stringify(cdn), String(cdn)]) {
+      expect(text).not.toContain('dop_v1_very-secret-token');
+    }
   });
 
   it('declares purge only with a token, and refuses it as Unsupported without one', async () => {

@@ -8,8 +8,15 @@ import {
   type PurgeTarget,
   StorageError,
 } from '@stowage/core';
-import { baseUrlProblem, type FetchPublicInit, normalizeBaseUrl, parseConfig } from '@stowage/kit';
-import { z } from 'zod';
+import {
+  baseUrlSchema,
+  type FetchPublicInit,
+  parseConfig,
+  positiveInteger,
+  type Secret,
+  secretSchema,
+} from '@stowage/kit';
+import * as z from 'zod/mini';
 import { DigitalOceanCdnApi, retryAfterMs } from './digitalocean-cdn-api.js';
 import {
   hostnameSchema,
@@ -31,8 +38,11 @@ export interface SpacesCdnConfig {
   region: string;
   /** Serve URLs from this domain (configured on the CDN endpoint) instead of the default CDN host. */
   customDomain?: string;
-  /** DigitalOcean API token (scopes cdn:read and cdn:delete). Without it, purge is unsupported. */
-  token?: string;
+  /**
+   * DigitalOcean API token (scopes cdn:read and cdn:delete). Without it, purge is unsupported.
+   * Held as a `Secret`: it never shows in logs, `inspect` or JSON.
+   */
+  token?: string | Secret;
   /** The CDN endpoint id; looked up by the bucket's origin when absent (once, then cached). */
   endpointId?: string;
   /** DigitalOcean API base URL (with or without `/v2`); default https://api.digitalocean.com/ (tests point it at a local server). */
@@ -53,31 +63,44 @@ export interface SpacesCdnConfig {
   name?: string;
 }
 
-export const spacesCdnConfigSchema = z.object({
+/** The parsed CDN configuration: the token held as a `Secret`, names normalised. */
+export interface ParsedSpacesCdnConfig extends Omit<SpacesCdnConfig, 'token'> {
+  token?: Secret;
+}
+
+/** The CDN settings beside the bucket and region (what a Spaces store's `cdn` setting holds). */
+export const spacesCdnSettings = {
+  customDomain: z.optional(hostnameSchema),
+  token: z.optional(secretSchema()),
+  endpointId: z.optional(
+    z
+      .string('must be a CDN endpoint id')
+      .check(z.regex(/^[A-Za-z0-9-]+$/, 'must be a CDN endpoint id (a UUID)')),
+  ),
+  apiBaseUrl: z.optional(baseUrlSchema()),
+  fetch: z.optional(
+    z.custom<typeof globalThis.fetch>((v) => typeof v === 'function', 'must be a fetch function'),
+  ),
+  maxFilesPerRequest: z.optional(
+    z
+      .number()
+      .check(
+        z.refine((n) => Number.isSafeInteger(n) && n >= 1 && n <= 1000, 'must be an integer from 1 to 1000'),
+      ),
+  ),
+  maxRateLimitWaitMs: z.optional(
+    z
+      .number()
+      .check(z.refine((n) => Number.isSafeInteger(n) && n >= 0, 'must be milliseconds (0 = never wait)')),
+  ),
+  apiTimeoutMs: z.optional(positiveInteger('must be a positive number of milliseconds')),
+  name: z.optional(z.string().check(z.minLength(1, 'must not be empty'))),
+};
+
+export const spacesCdnConfigSchema: z.ZodMiniType<ParsedSpacesCdnConfig, SpacesCdnConfig> = z.strictObject({
   bucket: spacesBucketSchema,
   region: spacesRegionSchema,
-  customDomain: hostnameSchema.optional(),
-  token: z.string().trim().min(1, { message: 'must not be empty (omit it to disable purge)' }).optional(),
-  endpointId: z
-    .string()
-    .trim()
-    .regex(/^[A-Za-z0-9-]+$/, { message: 'must be a CDN endpoint id (a UUID)' })
-    .optional(),
-  apiBaseUrl: z
-    .string()
-    .refine(
-      (v) => baseUrlProblem(v) === undefined,
-      'must be an absolute http(s) URL without query, fragment or credentials',
-    )
-    .transform(normalizeBaseUrl)
-    .optional(),
-  fetch: z
-    .custom<typeof globalThis.fetch>((v) => typeof v === 'function', { message: 'must be a fetch function' })
-    .optional(),
-  maxFilesPerRequest: z.number().int().min(1).max(1000).optional(),
-  maxRateLimitWaitMs: z.number().int().min(0).optional(),
-  apiTimeoutMs: z.number().int().positive().optional(),
-  name: z.string().min(1).optional(),
+  ...spacesCdnSettings,
 });
 
 /**
@@ -103,13 +126,9 @@ export class SpacesCdn implements Cdn {
   // DigitalOcean refuses two identical purge requests at once: identical concurrent batches share one.
   private readonly inFlight = new Map<string, Promise<void>>();
 
-  /** @throws ConfigInvalid naming the bad setting (prefixed with `settingPrefix`, e.g. "cdn"). */
-  constructor(config: SpacesCdnConfig, settingPrefix?: string) {
-    const c = parseConfig(
-      spacesCdnConfigSchema,
-      config,
-      settingPrefix === undefined ? 'spaces-cdn' : `spaces ${settingPrefix}`,
-    );
+  /** @throws ConfigInvalid naming each bad setting ("Invalid spaces-cdn configuration: …"). */
+  constructor(config: SpacesCdnConfig) {
+    const c = parseConfig(spacesCdnConfigSchema, config, 'spaces-cdn');
     this.name = c.name ?? 'spaces-cdn';
     this.bucket = c.bucket;
     this.region = c.region;

@@ -57,6 +57,8 @@ describeWithServer('seaweedfs', (target) => {
       clock: { advance: (ms) => clock.advance(ms), set: (date) => clock.set(date), readBy: 'signer' },
       fetch: vhFetch.fetch,
       largeObjectBytes: 24 * 1024 * 1024,
+      // The secret key (the access key id is "stowage", a word every key root holds anyway).
+      secrets: [target.secretAccessKey],
       async create() {
         bucketAdmin = admin(target);
         bucket = uniqueBucketName(`spaces-conf-${mode}`);

@@ -1,6 +1,7 @@
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, type ListObjectsV2CommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import type { ObjectSummary } from '@stowage/core';
 import { quoteEtag } from '@stowage/kit';
+import { type ErrorContext, mapS3Error } from '../error-map.js';
 
 /** One ListObjectsV2 request, as the listing algorithms ask for it. */
 export interface ListRequest {
@@ -24,20 +25,30 @@ export interface ListResponse {
 /** The one request a listing algorithm makes, so the algorithms can be tested against a model server. */
 export type ListServer = (request: ListRequest) => Promise<ListResponse>;
 
-/** ListObjectsV2 on a bucket through the SDK. Errors are the SDK's; the caller maps them. */
-export function sdkListServer(client: S3Client, bucket: string, signal?: AbortSignal): ListServer {
+/** ListObjectsV2 on a bucket through the SDK, its failures mapped to StorageErrors. */
+export function sdkListServer(
+  client: S3Client,
+  bucket: string,
+  ctx: ErrorContext,
+  signal?: AbortSignal,
+): ListServer {
   return async (request) => {
-    const out = await client.send(
-      new ListObjectsV2Command({
-        Bucket: bucket,
-        Prefix: request.prefix === '' ? undefined : request.prefix,
-        Delimiter: request.delimiter,
-        MaxKeys: request.maxKeys,
-        StartAfter: request.token === undefined ? request.startAfter : undefined,
-        ContinuationToken: request.token,
-      }),
-      { abortSignal: signal },
-    );
+    let out: ListObjectsV2CommandOutput;
+    try {
+      out = await client.send(
+        new ListObjectsV2Command({
+          Bucket: bucket,
+          Prefix: request.prefix === '' ? undefined : request.prefix,
+          Delimiter: request.delimiter,
+          MaxKeys: request.maxKeys,
+          StartAfter: request.token === undefined ? request.startAfter : undefined,
+          ContinuationToken: request.token,
+        }),
+        { abortSignal: signal },
+      );
+    } catch (error) {
+      throw mapS3Error(error, ctx, signal);
+    }
     const response: ListResponse = {
       keys: (out.Contents ?? []).map((o) => ({
         key: o.Key ?? '',

@@ -1,19 +1,12 @@
-import {
-  compareKeys,
-  isCommonPrefix,
-  type ListEntry,
-  type ListPage,
-  type ObjectSummary,
-  StorageError,
-} from '@stowage/core';
-import { encodeKeyCursor, levelFolder } from '@stowage/kit';
+import { compareKeys, type ListEntry, type ObjectSummary, StorageError } from '@stowage/core';
+import { levelFolder } from '@stowage/kit';
 import type { ListOrder } from '../profiles.js';
 import type { ListServer } from './list-server.js';
 import { treeLevelEntries } from './tree-level.js';
 import { dirOf } from './tree-position.js';
 import { treeOrderedKeys } from './tree-walk.js';
 
-export interface ListQuery {
+export interface S3ListQuery {
   prefix: string;
   delimiter?: '/';
   /** Entries strictly after this position (a key, or with a delimiter also a folder). */
@@ -28,87 +21,46 @@ export interface ListQuery {
 
 /**
  * Every entry of a listing in byte order, whatever order the server uses, fetched lazily.
- * @throws Unexpected when the server's results go backwards (a lexicographic profile on a
- *   tree-order server, or a broken server): a listing never repeats or loops.
+ * The checked layer guards the result (it fails with `Unexpected` if the listing ever goes
+ * backwards, e.g. a lexicographic profile on a tree-order server) and pages it; this yields
+ * what the server has, in the right order. Errors are the SDK's: the caller maps them.
+ * @throws Unexpected when the server repeats a continuation token or lists outside the prefix.
  */
-export async function* listEntries(
+export function listEntries(
   server: ListServer,
   order: ListOrder,
-  query: ListQuery,
+  query: S3ListQuery,
 ): AsyncGenerator<ListEntry> {
-  let after = query.after;
-  let last: string | undefined;
-  const check = (position: string): void => {
-    const floor = last ?? after;
-    if (floor !== undefined && compareKeys(position, floor) <= 0) {
-      const hint =
-        order === 'lexicographic'
-          ? "; a server that lists in tree order (like SeaweedFS) needs the profile override listOrder: 'tree'"
-          : '';
-      throw new StorageError(
-        'Unexpected',
-        `The server listed ${JSON.stringify(position)} after ${JSON.stringify(floor)}, out of byte order${hint}`,
-      );
-    }
-    last = position;
-  };
-  if (query.delimiter !== undefined && after !== undefined) {
-    // A start position below this level ("bo/x" when listing "") still lists its folder ("bo/")
-    // when keys in it follow the position; then the level goes on after the folder.
-    const folder = enclosingFolder(query.prefix, after);
-    if (folder !== undefined) {
-      const inside = flatKeys(server, order, { ...query, prefix: folder, pageSize: 1, firstPageSize: 1 });
-      const more = await inside.next();
-      await inside.return(undefined);
-      if (!more.done) {
-        // Listed although it sorts before the position: keys in it follow the position.
-        last = folder;
-        yield { prefix: folder };
-      }
-      after = folder;
-    }
-  }
-  const entries =
-    query.delimiter === undefined
-      ? flatKeys(server, order, { ...query, after })
-      : levelEntries(server, order, { ...query, after });
-  for await (const entry of entries) {
-    check(isCommonPrefix(entry) ? entry.prefix : entry.key);
-    yield entry;
-  }
+  const folder =
+    query.delimiter !== undefined && query.after !== undefined
+      ? enclosingFolder(query.prefix, query.after)
+      : undefined;
+  // No wrapper around the usual case: each generator in between costs every entry a hop.
+  if (folder === undefined) return entriesAfter(server, order, query);
+  return afterEnclosingFolder(server, order, query, folder);
 }
 
 /**
- * Takes one page from a listing: up to `limit` entries and a cursor when more may follow.
- * With `peek`, one more entry is read to leave out the cursor of a last page that is exactly
- * full; worth it only when that entry is already fetched (the first request asked for more
- * than `limit`), else the peek costs the request the next page would make anyway.
+ * A start position below the listed level ("bo/x" when listing "") still lists its folder
+ * ("bo/") when keys in it follow the position (moto leaves such a folder out, S3 lists it);
+ * then the level goes on after the folder.
  */
-export async function takePage(
-  entries: AsyncGenerator<ListEntry>,
-  limit: number,
-  peek = true,
-): Promise<ListPage> {
-  const page: ListPage = { items: [], prefixes: [] };
-  let last: string | undefined;
-  try {
-    for (let n = 0; n < limit; n++) {
-      const next = await entries.next();
-      if (next.done) return page;
-      if (isCommonPrefix(next.value)) {
-        page.prefixes.push(next.value.prefix);
-        last = next.value.prefix;
-      } else {
-        page.items.push(next.value);
-        last = next.value.key;
-      }
-    }
-    const more = peek ? !(await entries.next()).done : true;
-    if (more && last !== undefined) page.cursor = encodeKeyCursor(last);
-    return page;
-  } finally {
-    await entries.return(undefined);
-  }
+async function* afterEnclosingFolder(
+  server: ListServer,
+  order: ListOrder,
+  query: S3ListQuery,
+  folder: string,
+): AsyncGenerator<ListEntry> {
+  const inside = flatKeys(server, order, { ...query, prefix: folder, pageSize: 1, firstPageSize: 1 });
+  const more = await inside.next();
+  await inside.return(undefined);
+  // Listed although it sorts before the position: keys in it follow the position.
+  if (!more.done) yield { prefix: folder };
+  yield* entriesAfter(server, order, { ...query, after: folder });
+}
+
+function entriesAfter(server: ListServer, order: ListOrder, query: S3ListQuery): AsyncGenerator<ListEntry> {
+  return query.delimiter === undefined ? flatKeys(server, order, query) : levelEntries(server, order, query);
 }
 
 /** The folder of `prefix`'s level that holds `after`, when `after` lies below the level. */
@@ -120,7 +72,7 @@ function enclosingFolder(prefix: string, after: string): string | undefined {
   return after.slice(0, slash + 1);
 }
 
-function flatKeys(server: ListServer, order: ListOrder, query: ListQuery): AsyncGenerator<ObjectSummary> {
+function flatKeys(server: ListServer, order: ListOrder, query: S3ListQuery): AsyncGenerator<ObjectSummary> {
   if (order === 'tree') {
     return treeOrderedKeys(server, query.prefix, query.after, {
       pageSize: query.pageSize,
@@ -132,15 +84,12 @@ function flatKeys(server: ListServer, order: ListOrder, query: ListQuery): Async
   return lexicographicEntries(server, flat) as AsyncGenerator<ObjectSummary>;
 }
 
-async function* levelEntries(
-  server: ListServer,
-  order: ListOrder,
-  query: ListQuery,
-): AsyncGenerator<ListEntry> {
-  if (order === 'lexicographic') {
-    yield* lexicographicEntries(server, query);
-    return;
-  }
+function levelEntries(server: ListServer, order: ListOrder, query: S3ListQuery): AsyncGenerator<ListEntry> {
+  if (order === 'lexicographic') return lexicographicEntries(server, query);
+  return treeLevel(server, query);
+}
+
+async function* treeLevel(server: ListServer, query: S3ListQuery): AsyncGenerator<ListEntry> {
   const pageSizes = { first: treeFirstPage(query), rest: query.pageSize };
   for await (const entry of treeLevelEntries(server, query.prefix, query.after, pageSizes)) {
     yield typeof entry === 'string' ? { prefix: entry } : entry;
@@ -148,7 +97,7 @@ async function* levelEntries(
 }
 
 /** A byte-order server's listing, page by page with its continuation tokens. */
-async function* lexicographicEntries(server: ListServer, query: ListQuery): AsyncGenerator<ListEntry> {
+async function* lexicographicEntries(server: ListServer, query: S3ListQuery): AsyncGenerator<ListEntry> {
   // After a folder of this level, S3 lists that folder again (its keys sort after it): skip it.
   const skipFolder = levelFolder(query.prefix, query.after, query.delimiter);
   let token: string | undefined;
@@ -191,7 +140,7 @@ async function* lexicographicEntries(server: ListServer, query: ListQuery): Asyn
  * `n` entries usually needs a few more keys than `n`: asking for twice as many (and ten
  * more) up front saves a second request per small page.
  */
-function treeFirstPage(query: ListQuery): number {
+function treeFirstPage(query: S3ListQuery): number {
   const first = query.firstPageSize ?? query.pageSize;
   return first >= query.pageSize ? first : Math.min(query.pageSize, first * 2 + 10);
 }

@@ -17,7 +17,7 @@ import {
   failureOf,
   readOutcome,
   unlessHung,
-} from './support.js';
+} from './fault-bench.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -272,6 +272,67 @@ describeWithServer('seaweedfs', (target) => {
       expect(outcome.ok).toBe(false);
       if (outcome.ok) return;
       expect(first.length + outcome.bytes).toBeLessThan(data.length);
+      expect(describeError(outcome.error)).toMatchObject({
+        name: 'StorageError',
+        kind: 'Timeout',
+        retryable: true,
+      });
+    });
+  });
+
+  describe('a signal that times out mid-request (the SDK aborts) is Timeout, retryable; a plain abort is Aborted', () => {
+    // No idle timeout and one attempt: only the signal can end a blackholed request.
+    const GUARD_MS = 8_000;
+
+    it('head, get, put, list, copy and deleteMany under AbortSignal.timeout', async () => {
+      await bench.direct.put('sig/a', 'x');
+      const { proxy, store } = await bench.proxied({ requestTimeout: 0, maxAttempts: 1 });
+      proxy.set({ blackhole: true });
+      const signal = () => AbortSignal.timeout(300);
+      const calls: Record<string, () => Promise<unknown>> = {
+        head: () => store.head('sig/a', { signal: signal() }),
+        get: () => store.get('sig/a', { signal: signal() }),
+        put: () => store.put('sig/a', 'y', { signal: signal() }),
+        listPage: () => store.listPage({ prefix: 'sig/', signal: signal() }),
+        copy: () => store.copy('sig/a', 'sig/b', { signal: signal() }),
+        deleteMany: () => store.deleteMany(['sig/a'], { signal: signal() }),
+      };
+      for (const [op, call] of Object.entries(calls)) {
+        const error = await unlessHung(failureOf(call()), GUARD_MS, `${op} under a timed-out signal`);
+        expect(describeError(error), op).toMatchObject({
+          name: 'StorageError',
+          kind: 'Timeout',
+          retryable: true,
+        });
+        expect(error, op).toMatchObject({ operation: op, backend: store.name });
+      }
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(new Error('user cancelled')), 300);
+      const aborted = await unlessHung(
+        failureOf(store.head('sig/a', { signal: controller.signal })),
+        GUARD_MS,
+        'head under an aborted signal',
+      );
+      expect(describeError(aborted)).toMatchObject({ kind: 'Aborted', retryable: false });
+      const { body } = await bench.direct.get('sig/a');
+      expect((await sha256OfStream(body)).sha256).toBe(sha(Buffer.from('x')));
+    });
+
+    it('a body that stalls until its signal times out errors with Timeout', async () => {
+      const data = deterministicBytes(4 * MiB, 32);
+      await bench.direct.put('sig/stall', data);
+      const { proxy, store } = await bench.proxied({ requestTimeout: 0, maxAttempts: 1 });
+      proxy.set({ bandwidthBytesPerSec: 2 * MiB });
+      const { body } = await store.get('sig/stall', { signal: AbortSignal.timeout(1_000) });
+      await new Promise<Buffer>((resolve) => body.once('data', resolve));
+      proxy.set({ blackhole: true });
+      const outcome = await unlessHung(
+        readOutcome(body),
+        GUARD_MS,
+        'a stalled body under a timed-out signal',
+      );
+      expect(outcome.ok).toBe(false);
+      if (outcome.ok) return;
       expect(describeError(outcome.error)).toMatchObject({
         name: 'StorageError',
         kind: 'Timeout',

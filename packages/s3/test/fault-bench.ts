@@ -3,9 +3,7 @@
 import type { Readable } from 'node:stream';
 import { ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
 import { type AvailableS3Target, FaultProxy, uniqueBucketName } from '@stowage/testkit';
-import type { S3StoreConfig } from '../config.js';
-import { S3BucketAdmin } from '../s3-bucket-admin.js';
-import { S3ObjectStore } from '../s3-object-store.js';
+import { S3BucketAdmin, S3ObjectStore, type S3StoreConfig } from '../src/index.js';
 
 export function connection(target: AvailableS3Target, endpoint = target.endpoint) {
   return {

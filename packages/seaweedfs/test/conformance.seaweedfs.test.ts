@@ -21,6 +21,8 @@ describeWithServer('seaweedfs', (target) => {
       serverLimitations: SEAWEEDFS_SERVER_LIMITATIONS,
       clock: { advance: (ms) => clock.advance(ms), set: (date) => clock.set(date), readBy: 'signer' },
       largeObjectBytes: 24 * 1024 * 1024,
+      // The secret key (the access key id is "stowage", a word every key root holds anyway).
+      secrets: [target.secretAccessKey],
       async create() {
         ({ admin, bucket } = await freshBucket(target, `conf-seaweedfs-${mode}`));
         return new SeaweedFsObjectStore(

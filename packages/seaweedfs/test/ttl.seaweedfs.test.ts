@@ -3,22 +3,9 @@ import { readBytes } from '@stowage/core';
 import { sha256Hex } from '@stowage/kit';
 import type { S3BucketAdmin } from '@stowage/s3';
 import { describeWithServer, expectStorageError } from '@stowage/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SeaweedFsObjectStore, seaweedTtl } from '../src/index.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { SeaweedFsObjectStore } from '../src/index.js';
 import { dropBucket, freshBucket, storeConfig } from './support.js';
-
-describe('seaweedTtl', () => {
-  it('picks the finest unit and rounds up', () => {
-    expect(seaweedTtl(60)).toEqual({ text: '1m', seconds: 60 });
-    expect(seaweedTtl(61)).toEqual({ text: '2m', seconds: 120 });
-    expect(seaweedTtl(255 * 60)).toEqual({ text: '255m', seconds: 15_300 });
-    expect(seaweedTtl(255 * 60 + 1)).toEqual({ text: '5h', seconds: 18_000 });
-    expect(seaweedTtl(30 * 86_400)).toEqual({ text: '30d', seconds: 2_592_000 });
-  });
-  it('refuses under a minute and non-integers', () => {
-    for (const bad of [0, 59, -60, 60.5, Number.NaN]) expect(() => seaweedTtl(bad)).toThrow(/ttlSeconds/);
-  });
-});
 
 describeWithServer('seaweedfs', (target) => {
   let admin: S3BucketAdmin;
