@@ -6,4 +6,5 @@ export * from './register-s3.js';
 export * from './s3-bucket-admin.js';
 export * from './s3-config.js';
 export * from './s3-object-store.js';
+export * from './sessions/s3-upload-sessions.js';
 export * from './urls.js';

@@ -31,6 +31,7 @@ export interface UploadSessionsConformanceOptions extends PortConformanceOptions
 type SessionCase = PortCase<UploadSessions, UploadSessionsConformanceOptions>;
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const digestOf = (b: Buffer | undefined) => (b === undefined ? 'missing' : sha(b));
 
 async function kindOf(run: () => Promise<unknown>): Promise<string> {
   try {
@@ -80,7 +81,8 @@ function registerAssemblyCases(cases: CaseRegistry<SessionCase>): void {
       const whole = Buffer.concat(parts);
       const info = await port.complete(session.id, { sha256: sha(whole) });
       expect(info.size).toBe(whole.length);
-      expect(await objectText(store, key)).toEqual(whole);
+      // Digests, not bytes: a deep compare of megabytes of parts is slow and its diff enormous.
+      expect(digestOf(await objectText(store, key))).toBe(sha(whole));
       const head = await store.head(key);
       expect(head.contentType).toBe('application/x-test');
       if (store.capabilities.userMetadata) expect(head.metadata).toMatchObject({ origin: 'conformance' });
@@ -109,7 +111,7 @@ function registerAssemblyCases(cases: CaseRegistry<SessionCase>): void {
       await Promise.all(parts.map((p, i) => port.uploadPart(session.id, i + 1, p)));
       expect((await port.listParts(session.id)).map((p) => p.number)).toEqual([1, 2, 3, 4, 5, 6]);
       await port.complete(session.id);
-      expect(await objectText(options.store(), key)).toEqual(Buffer.concat(parts));
+      expect(digestOf(await objectText(options.store(), key))).toBe(sha(Buffer.concat(parts)));
     },
   );
 
