@@ -1,3 +1,4 @@
 import { defineStowageConfig } from '@stowage/vitest-config';
 
-export default defineStowageConfig(import.meta.dirname);
+// Tests import services before the runtime's entry point: load the reflect polyfill first.
+export default defineStowageConfig(import.meta.dirname, { setupFiles: ['reflect-metadata'] });

@@ -57,7 +57,7 @@ export const ENV_SETTINGS: ReadonlyArray<{
 ];
 
 /** `STOWAGE_*` names that are not settings but are read elsewhere (the config file, the CLI). */
-const OTHER_STOWAGE_NAMES = new Set(['STOWAGE_CONFIG']);
+const OTHER_STOWAGE_NAMES = new Set(['STOWAGE_CONFIG', 'STOWAGE_LOG_LEVEL']);
 /** Variables of this repository's own tooling (test servers, benchmarks, Node setup). */
 const TOOLING =
   /^STOWAGE_(SEAWEED_|MOTO_|SERVERS_|BENCH_|PROPERTY_|POSTGRES_URL$|VENV$|NODE_VERSION$|PNPM_VERSION$)/;

@@ -11,6 +11,22 @@ export type SideMode = (typeof SIDE_MODES)[number];
  * Everything the runtime can be told, from a JSON file, the environment (see `from-env.ts`)
  * and explicit overrides, merged in that order. Secrets are `Secret`s once parsed.
  */
+/** Settings of an S3-family backend (s3, spaces, seaweedfs). */
+export interface S3Section {
+  /** Which server's quirks to expect; default `aws` in s3 mode, fixed in spaces and seaweedfs modes. */
+  provider?: 'aws' | 'spaces' | 'seaweedfs' | 'generic';
+  bucket?: string;
+  region?: string;
+  endpoint?: string;
+  accessKeyId?: string;
+  /** Without it, the AWS default credential chain (env, profile, instance role). */
+  secretAccessKey?: string | Secret;
+  sessionToken?: string | Secret;
+  forcePathStyle?: boolean;
+  /** Public objects are served from here (a CDN); default the bucket's own URL. */
+  cdnUrl?: string;
+}
+
 export interface RuntimeConfig {
   /** Which backend holds the bytes; default `local` (no cloud, no database server). */
   mode?: StorageMode;
@@ -28,20 +44,7 @@ export interface RuntimeConfig {
     /** HMAC key for signed URLs; default a key generated once and kept in `<dataDir>/signing.key`. */
     signingSecret?: string | Secret;
   };
-  s3?: {
-    /** Which server's quirks to expect; default `aws` in s3 mode, fixed in spaces and seaweedfs modes. */
-    provider?: 'aws' | 'spaces' | 'seaweedfs' | 'generic';
-    bucket?: string;
-    region?: string;
-    endpoint?: string;
-    accessKeyId?: string;
-    /** Without it, the AWS default credential chain (env, profile, instance role). */
-    secretAccessKey?: string | Secret;
-    sessionToken?: string | Secret;
-    forcePathStyle?: boolean;
-    /** Public objects are served from here (a CDN); default the bucket's own URL. */
-    cdnUrl?: string;
-  };
+  s3?: S3Section;
   hybrid?: {
     /** The side keys move away from; default `local`. */
     from?: SideMode;
@@ -51,6 +54,10 @@ export interface RuntimeConfig {
     percentage?: number;
     /** Name of the shared rollout in the database; default `default`. */
     rollout?: string;
+    /** S3 settings of the `from` side when both sides are S3-family; default `s3`. */
+    fromS3?: S3Section;
+    /** S3 settings of the `to` side; default `s3`. */
+    toS3?: S3Section;
   };
   database?: {
     /** PostgreSQL (`postgres://…`): shared by a fleet. Without it: PGlite in `<dataDir>/db` (one process). */
@@ -71,9 +78,10 @@ export interface RuntimeConfig {
   };
 }
 
-type Parsed<T> = T extends string | Secret
-  ? Secret extends T
-    ? Secret
+// Not distributive: `string | Secret` must become `Secret`, not `string | Secret`.
+type Parsed<T> = [Exclude<T, undefined>] extends [string | Secret]
+  ? Secret extends Exclude<T, undefined>
+    ? Secret | Extract<T, undefined>
     : T
   : T extends object
     ? { [K in keyof T]: Parsed<T[K]> }
@@ -82,6 +90,17 @@ export type ParsedRuntimeConfig = Parsed<RuntimeConfig>;
 
 const nonEmpty = () => z.string().check(z.minLength(1, 'must not be empty'));
 const side = z.enum(SIDE_MODES);
+const s3Section = z.strictObject({
+  provider: z.optional(z.enum(['aws', 'spaces', 'seaweedfs', 'generic'])),
+  bucket: z.optional(nonEmpty()),
+  region: z.optional(nonEmpty()),
+  endpoint: z.optional(baseUrlSchema()),
+  accessKeyId: z.optional(nonEmpty()),
+  secretAccessKey: z.optional(secretSchema()),
+  sessionToken: z.optional(secretSchema()),
+  forcePathStyle: z.optional(z.boolean()),
+  cdnUrl: z.optional(baseUrlSchema()),
+});
 
 export const runtimeConfigSchema: z.ZodMiniType<ParsedRuntimeConfig, RuntimeConfig> = z.strictObject({
   mode: z.optional(z.enum(STORAGE_MODES)),
@@ -97,19 +116,7 @@ export const runtimeConfigSchema: z.ZodMiniType<ParsedRuntimeConfig, RuntimeConf
       ),
     }),
   ),
-  s3: z.optional(
-    z.strictObject({
-      provider: z.optional(z.enum(['aws', 'spaces', 'seaweedfs', 'generic'])),
-      bucket: z.optional(nonEmpty()),
-      region: z.optional(nonEmpty()),
-      endpoint: z.optional(baseUrlSchema()),
-      accessKeyId: z.optional(nonEmpty()),
-      secretAccessKey: z.optional(secretSchema()),
-      sessionToken: z.optional(secretSchema()),
-      forcePathStyle: z.optional(z.boolean()),
-      cdnUrl: z.optional(baseUrlSchema()),
-    }),
-  ),
+  s3: z.optional(s3Section),
   hybrid: z.optional(
     z.strictObject({
       from: z.optional(side),
@@ -129,6 +136,8 @@ export const runtimeConfigSchema: z.ZodMiniType<ParsedRuntimeConfig, RuntimeConf
           .string()
           .check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be letters, digits, ".", "_" or "-"')),
       ),
+      fromS3: z.optional(s3Section),
+      toS3: z.optional(s3Section),
     }),
   ),
   database: z.optional(

@@ -119,6 +119,22 @@ describe('ObjectStorage: categories and dry run', () => {
     );
   });
 
+  it('on a store without per-object visibility a public category leaves it to the bucket', async () => {
+    const memory = new MemoryObjectStore();
+    // A store like SeaweedFS or R2: no ACLs, so no `visibility: 'public'`.
+    const noAcl = new Proxy(memory, {
+      get(target, property) {
+        if (property === 'capabilities') return { ...target.capabilities, visibility: false };
+        const value = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const { storage: s } = storage(quick, noAcl);
+    const info = await s.put('a.png', 'x', { category: 'public-asset' });
+    expect(info.cacheControl).toBe('public, max-age=31536000, immutable');
+    expect(info.visibility).toBe('private');
+  });
+
   it('a dry run performs no write or delete, reports them, and reads work', async () => {
     const inner = new MemoryObjectStore();
     await inner.put('existing', 'keep');

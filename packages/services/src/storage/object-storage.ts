@@ -71,7 +71,10 @@ export interface DryRunAction {
 }
 
 export interface StoragePutOptions extends PutOptions {
-  /** Sets visibility and cache-control (explicit options still win). */
+  /**
+   * Sets visibility and cache-control (explicit options still win). On a store without
+   * per-object visibility the category's visibility is left to the bucket's policy.
+   */
   category?: ContentCategory;
 }
 
@@ -137,7 +140,12 @@ export class ObjectStorage {
     const put: PutOptions = { ...rest };
     if (category !== undefined) {
       const policy = this.categories[category];
-      put.visibility ??= policy.visibility;
+      // A category's visibility is a default, not a demand: on a store without per-object
+      // visibility (SeaweedFS, R2, ACL-less buckets) the bucket's policy decides, as it did
+      // for the seeds' CDN-fronted buckets. An explicit `visibility` stays strict.
+      if (this.store.capabilities.visibility || policy.visibility === 'private') {
+        put.visibility ??= policy.visibility;
+      }
       put.cacheControl ??= policy.cacheControl;
       if (category === 'html') put.contentType ??= 'text/html; charset=utf-8';
     }
