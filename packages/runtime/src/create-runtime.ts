@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import {
   type Cdn,
@@ -8,6 +9,7 @@ import {
   TOKENS,
   type UploadSessions,
 } from '@stowage/core';
+import { Secret } from '@stowage/kit';
 import { type ObjectStorage, registerServices, SERVICE_TOKENS, type ServicesConfig } from '@stowage/services';
 import { type DependencyContainer, type InjectionToken, container as rootContainer } from 'tsyringe';
 import type { Backend, FileServer } from './backend/backend.js';
@@ -16,6 +18,7 @@ import { localBackend } from './backend/local-backend.js';
 import { memoryBackend } from './backend/memory-backend.js';
 import { preflight } from './backend/preflight.js';
 import { s3Backend } from './backend/s3-backend.js';
+import { loadOrCreateSigningKey } from './backend/signing-key.js';
 import { type LoadConfigOptions, loadRuntimeConfig } from './config/load-config.js';
 import type { ParsedRuntimeConfig, StorageMode } from './config/runtime-config.js';
 import { type DatabaseChoice, type OpenedDatabase, openDatabase } from './database/open-database.js';
@@ -112,6 +115,18 @@ export async function createRuntime(options: CreateRuntimeOptions = {}): Promise
     container.register(TOKENS.RolloutState, { useValue: database.rollouts });
     container.register(TOKENS.UploadSessions, { useValue: backend.uploadSessions });
     const services = options.services ?? {};
+    // Memory mode keeps nothing, not even a key file: its keys live as long as the process.
+    const authSecret =
+      config.auth?.secret ??
+      (mode === 'memory'
+        ? new Secret(randomBytes(32).toString('hex'))
+        : await loadOrCreateSigningKey(resolve(dataDir, 'auth.key')));
+    if (config.auth?.secret === undefined && database.shared) {
+      logger.warn(
+        'API keys derive from a secret kept on this machine; set auth.secret (STOWAGE_AUTH_SECRET) on every instance of a fleet',
+        {},
+      );
+    }
     registerServices(container, {
       ...services,
       storage: { ...services.storage, ...(config.dryRun === undefined ? {} : { dryRun: config.dryRun }) },
@@ -121,6 +136,7 @@ export async function createRuntime(options: CreateRuntimeOptions = {}): Promise
       },
       cdn: backend.cdn,
       bucketAdmin: backend.bucketAdmin,
+      apiKeys: { secret: authSecret },
     });
     const storage = container.resolve<ObjectStorage>(SERVICE_TOKENS.ObjectStorage);
     logger.info('stowage runtime ready', {

@@ -1,5 +1,6 @@
 export * from './access/access-urls.js';
 export * from './assets/assets.js';
+export * from './auth/api-keys.js';
 export * from './documents/json-documents.js';
 export * from './indexer/bucket-indexer.js';
 export * from './keys/key-generator.js';

@@ -2,6 +2,7 @@ import type { Cdn } from '@stowage/core';
 import { type DependencyContainer, Lifecycle as Scope } from 'tsyringe';
 import { AccessUrls, type AccessUrlsConfig } from './access/access-urls.js';
 import { Assets, type AssetsConfig } from './assets/assets.js';
+import { ApiKeys, type ApiKeysConfig } from './auth/api-keys.js';
 import { JsonDocuments } from './documents/json-documents.js';
 import { BucketIndexer } from './indexer/bucket-indexer.js';
 import { KeyGenerator, type KeyGeneratorConfig } from './keys/key-generator.js';
@@ -22,6 +23,8 @@ export interface ServicesConfig {
   bucketAdmin?: BucketAdminRef;
   /** The fetch assets use for remote URLs; default the global fetch. */
   fetch?: typeof globalThis.fetch;
+  /** Without it, `ApiKeys` cannot be resolved (there is no secret to derive keys from). */
+  apiKeys?: ApiKeysConfig;
 }
 
 /**
@@ -44,6 +47,10 @@ export function registerServices(container: DependencyContainer, config: Service
       config.fetch ??
       ((input: Parameters<typeof fetch>[0], init?: RequestInit) => globalThis.fetch(input, init)),
   });
+  if (config.apiKeys !== undefined) {
+    container.register(SERVICE_TOKENS.ApiKeysConfig, { useValue: config.apiKeys });
+    container.register(SERVICE_TOKENS.ApiKeys, { useClass: ApiKeys }, { lifecycle: Scope.Singleton });
+  }
   const singletons: Array<[symbol, new (...args: never[]) => unknown]> = [
     [SERVICE_TOKENS.ObjectStorage, ObjectStorage],
     [SERVICE_TOKENS.KeyGenerator, KeyGenerator],

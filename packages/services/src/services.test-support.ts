@@ -1,4 +1,5 @@
 import { type AuditLog, NoopLogger, TOKENS } from '@stowage/core';
+import { Secret } from '@stowage/kit';
 import {
   ManualClock,
   MemoryAuditLog,
@@ -26,6 +27,10 @@ export function servicesOnMemory(
   container.register(TOKENS.AuditLog, { useValue: audit });
   container.register(TOKENS.MetadataRepository, { useValue: metadata });
   container.register(TOKENS.JobStateStore, { useValue: jobs });
-  registerServices(container, { storage: { retry: { baseDelayMs: 1, maxDelayMs: 2 } }, ...config });
+  registerServices(container, {
+    storage: { retry: { baseDelayMs: 1, maxDelayMs: 2 } },
+    apiKeys: { secret: new Secret('test-server-secret-0123456789') },
+    ...config,
+  });
   return { container, store, clock, audit, metadata, jobs };
 }

@@ -21,4 +21,6 @@ export const SERVICE_TOKENS = {
   Fetch: Symbol.for('stowage.services.Fetch'),
   /** `{ cdn }`: the CDN buffered reads go through first (null for none). */
   CdnRef: Symbol.for('stowage.services.CdnRef'),
+  ApiKeys: Symbol.for('stowage.services.ApiKeys'),
+  ApiKeysConfig: Symbol.for('stowage.services.ApiKeysConfig'),
 } as const;

@@ -51,6 +51,7 @@ export const ENV_SETTINGS: ReadonlyArray<{
   { setting: 'database.kind', names: ['STOWAGE_DATABASE'], kind: 'string' },
   { setting: 'database.dataDir', names: ['STOWAGE_DATABASE_DIR'], kind: 'string' },
   { setting: 'database.poolSize', names: ['STOWAGE_DATABASE_POOL_SIZE'], kind: 'number' },
+  { setting: 'auth.secret', names: ['STOWAGE_AUTH_SECRET'], kind: 'string' },
   { setting: 'server.host', names: ['STOWAGE_HOST'], kind: 'string' },
   { setting: 'server.port', names: ['STOWAGE_PORT'], kind: 'number' },
   { setting: 'server.publicUrl', names: ['STOWAGE_PUBLIC_URL'], kind: 'string' },

@@ -68,6 +68,13 @@ export interface RuntimeConfig {
     dataDir?: string;
     poolSize?: number;
   };
+  auth?: {
+    /**
+     * The server secret API keys derive from; every instance of a fleet needs the same one.
+     * Default: made once and kept in `<dataDir>/auth.key` (right for one machine).
+     */
+    secret?: string | Secret;
+  };
   server?: {
     /** Default 127.0.0.1. */
     host?: string;
@@ -150,6 +157,13 @@ export const runtimeConfigSchema: z.ZodMiniType<ParsedRuntimeConfig, RuntimeConf
       kind: z.optional(z.enum(['embedded', 'server', 'memory'])),
       dataDir: z.optional(nonEmpty()),
       poolSize: z.optional(positiveInteger()),
+    }),
+  ),
+  auth: z.optional(
+    z.strictObject({
+      secret: z.optional(
+        secretSchema().check(z.refine((s) => s.reveal().length >= 16, 'must be at least 16 characters')),
+      ),
     }),
   ),
   server: z.optional(

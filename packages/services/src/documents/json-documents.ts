@@ -84,7 +84,8 @@ export class JsonDocuments {
         });
         return next;
       } catch (error) {
-        if (!isStorageError(error, 'PreconditionFailed') && !isStorageError(error, 'AlreadyExists')) throw error;
+        if (!isStorageError(error, 'PreconditionFailed') && !isStorageError(error, 'AlreadyExists'))
+          throw error;
         // Lost the race: back off a random while (growing), so racing writers spread out.
         await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(100, 2 ** attempt)));
       }
