@@ -16,6 +16,7 @@ export * from './http/kind-from-http-status.js';
 export * from './http/listen.js';
 export * from './http/object-server.js';
 export * from './http/read-decision.js';
+export * from './http/serve-object.js';
 export * from './http/url-signer.js';
 export * from './list/cursor.js';
 export * from './list/guard-progress.js';

@@ -1,10 +1,8 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import {
   type Clock,
   type ErrorKind,
-  type GetResult,
   isStorageError,
   isValidKey,
   type ObjectInfo,
@@ -13,7 +11,7 @@ import {
 } from '@stowage/core';
 import { pullReadable } from '../body/pull-readable.js';
 import { decodeKeyPath } from './key-path.js';
-import { decideRead } from './read-decision.js';
+import { serveObject } from './serve-object.js';
 import { type SignedClaims, UrlSigner } from './url-signer.js';
 
 /**
@@ -57,9 +55,6 @@ const STATUS: Partial<Record<ErrorKind, number>> = {
 };
 
 /** Types a browser would run as part of the serving origin. */
-const ACTIVE =
-  /^(text\/html|application\/xhtml\+xml|image\/svg\+xml|text\/xml|application\/xml|text\/javascript|application\/javascript|application\/ecmascript)\b/i;
-
 /**
  * The request handler, for `node:http` or any server that takes one:
  * - `GET`/`HEAD /<encoded key>`: public objects (private: 403, missing: 404);
@@ -125,7 +120,8 @@ export function createObjectRequestHandler(options: ObjectServerOptions): Reques
         return fail(res, 403, 'PermissionDenied', `Forbidden: ${why[check.reason]}`);
       }
       if (signedFor === 'PUT') return upload(store, key, check.claims, req, res);
-      return serve(store, key, req, res, check.claims);
+      await serveObject(store, key, req, res, { claims: check.claims, serveActiveContent: serveActive });
+      return;
     }
     if (method !== 'GET' && method !== 'HEAD') {
       res.setHeader('allow', 'GET, HEAD');
@@ -133,64 +129,7 @@ export function createObjectRequestHandler(options: ObjectServerOptions): Reques
     }
     if (!servePublic)
       return fail(res, 403, 'PermissionDenied', 'Objects here are only served through signed URLs');
-    return serve(store, key, req, res, undefined);
-  }
-
-  async function serve(
-    store: ObjectStore,
-    key: string,
-    req: IncomingMessage,
-    res: ServerResponse,
-    claims: SignedClaims | undefined,
-  ): Promise<void> {
-    // Decide against the current version, then read with ifMatch so the bytes belong to the
-    // object whose headers were sent; a replacement in between costs one more round.
-    for (let attempt = 0; ; attempt++) {
-      const info = await store.head(key);
-      if (claims === undefined && info.visibility !== 'public') {
-        return fail(res, 403, 'PermissionDenied', `${JSON.stringify(key)} is private: use a signed URL`);
-      }
-      const headers = responseHeaders(info, claims, serveActive);
-      const decision = decideRead(req.headers, info, req.method);
-      if (decision.status === 304) {
-        res
-          .writeHead(304, pick(headers, ['etag', 'cache-control', 'last-modified', 'x-content-type-options']))
-          .end();
-        return;
-      }
-      if (decision.status === 412)
-        return fail(res, 412, 'PreconditionFailed', 'A precondition does not hold');
-      if (decision.status === 416) {
-        res.writeHead(416, {
-          'content-range': `bytes */${info.size}`,
-          'content-type': 'text/plain; charset=utf-8',
-          'x-content-type-options': 'nosniff',
-        });
-        res.end('Range Not Satisfiable\n');
-        return;
-      }
-      const range = decision.status === 206 ? decision.range : undefined;
-      if (range !== undefined) {
-        headers['content-range'] = `bytes ${range.start}-${range.end}/${info.size}`;
-        headers['content-length'] = String(range.end - range.start + 1);
-      }
-      if (req.method === 'HEAD') {
-        res.writeHead(decision.status, headers).end();
-        return;
-      }
-      let got: GetResult;
-      try {
-        got = await store.get(key, { ifMatch: info.etag, ...(range !== undefined ? { range } : {}) });
-      } catch (error) {
-        if (isStorageError(error, 'PreconditionFailed') && attempt < 3) continue;
-        throw error;
-      }
-      res.writeHead(decision.status, headers);
-      await pipeline(got.body, res).catch(() => {
-        // The client went away, or the store failed mid-body: the socket is torn down already.
-      });
-      return;
-    }
+    await serveObject(store, key, req, res, { publicOnly: true, serveActiveContent: serveActive });
   }
 
   async function upload(
@@ -255,39 +194,6 @@ function limitUpload(req: IncomingMessage, max: number): Readable {
     },
     () => req.pause(),
   );
-}
-
-function responseHeaders(
-  info: ObjectInfo,
-  claims: SignedClaims | undefined,
-  serveActive: boolean,
-): Record<string, string> {
-  const contentType = claims?.responseContentType ?? info.contentType;
-  const headers: Record<string, string> = {
-    'content-type': contentType,
-    'content-length': String(info.size),
-    etag: info.etag,
-    'last-modified': info.lastModified.toUTCString(),
-    'accept-ranges': 'bytes',
-    'x-content-type-options': 'nosniff',
-  };
-  if (info.cacheControl !== undefined) headers['cache-control'] = info.cacheControl;
-  // User metadata names and values are printable ASCII (core validates them), safe as headers.
-  for (const [name, value] of Object.entries(info.metadata)) headers[`x-stowage-meta-${name}`] = value;
-  const disposition = claims?.responseContentDisposition ?? info.contentDisposition;
-  if (!serveActive && ACTIVE.test(contentType)) {
-    headers['content-disposition'] = 'attachment';
-    headers['content-security-policy'] = "default-src 'none'; sandbox";
-  } else if (disposition !== undefined) {
-    headers['content-disposition'] = disposition;
-  }
-  return headers;
-}
-
-function pick(headers: Record<string, string>, names: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of names) if (headers[name] !== undefined) out[name] = headers[name];
-  return out;
 }
 
 function fail(res: ServerResponse, status: number, kind: string, message: string): void {
