@@ -75,6 +75,27 @@ export interface RuntimeConfig {
      */
     secret?: string | Secret;
   };
+  /** Settings of the HTTP service (apps/api). */
+  api?: {
+    /** HS256 secret for JWT bearer tokens (local mode, tests). */
+    jwtSecret?: string | Secret;
+    /** JWKS URL for JWT bearer tokens from an identity provider (production). */
+    jwksUrl?: string;
+    /** Required `iss` of JWTs, when set. */
+    jwtIssuer?: string;
+    /** Required `aud` of JWTs, when set. */
+    jwtAudience?: string;
+    /** Requests per key (or per address without one) per minute; default 600. */
+    rateLimitPerMinute?: number;
+    /** Redis (`redis://…`) shares rate limits across instances; without it each instance counts alone. */
+    redisUrl?: string | Secret;
+    /** `/metrics` without auth; default true (scrape from a private network). */
+    metricsPublic?: boolean;
+    /** Largest upload in bytes; default 5 GiB (uploads of more go through resumable sessions). */
+    maxUploadBytes?: number;
+    /** How long shutdown waits for transfers in flight; default 30000 ms. */
+    shutdownGraceMs?: number;
+  };
   server?: {
     /** Default 127.0.0.1. */
     host?: string;
@@ -164,6 +185,31 @@ export const runtimeConfigSchema: z.ZodMiniType<ParsedRuntimeConfig, RuntimeConf
       secret: z.optional(
         secretSchema().check(z.refine((s) => s.reveal().length >= 16, 'must be at least 16 characters')),
       ),
+    }),
+  ),
+  api: z.optional(
+    z.strictObject({
+      jwtSecret: z.optional(
+        secretSchema().check(z.refine((s) => s.reveal().length >= 32, 'must be at least 32 characters')),
+      ),
+      jwksUrl: z.optional(
+        z
+          .string()
+          .check(
+            z.refine((u) => /^https?:\/\//.test(u) && URL.canParse(u), 'must be an absolute http(s) URL'),
+          ),
+      ),
+      jwtIssuer: z.optional(nonEmpty()),
+      jwtAudience: z.optional(nonEmpty()),
+      rateLimitPerMinute: z.optional(positiveInteger()),
+      redisUrl: z.optional(
+        secretSchema().check(
+          z.refine((s) => /^rediss?:\/\//.test(s.reveal()), 'must be a redis:// or rediss:// URL'),
+        ),
+      ),
+      metricsPublic: z.optional(z.boolean()),
+      maxUploadBytes: z.optional(positiveInteger()),
+      shutdownGraceMs: z.optional(positiveInteger()),
     }),
   ),
   server: z.optional(
