@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+import { enableCompileCache } from 'node:module';
+import { main } from './main.js';
+
+// Start-up is most of a short command's time: cache compiled code between runs.
+enableCompileCache?.();
+
+const code = await main(process.argv);
+// Let stdout drain (a pipe may still hold data), then exit even if a stray handle lingers.
+process.stdout.write('', () => process.exit(code));
