@@ -1,0 +1,13 @@
+export * from './auth/credentials.js';
+export { type Authenticated, verifyRequest } from './auth/sigv4.js';
+export * from './buckets/bucket-resolver.js';
+export * from './buckets/local-buckets.js';
+export * from './buckets/memory-buckets.js';
+export * from './buckets/primary-bucket.js';
+export * from './buckets/resolver-for-runtime.js';
+export * from './buckets/s3-buckets.js';
+export * from './buckets/single-bucket.js';
+export * from './create-s3-gateway.js';
+export { ETAG_METADATA, HIDDEN_METADATA_PREFIX } from './etags.js';
+export { S3_ERROR_CODES, S3Error, type S3ErrorCode, s3ErrorFrom } from './http/s3-error.js';
+export { type S3GatewayPluginOptions, s3GatewayPlugin } from './plugin.js';
