@@ -14,6 +14,15 @@ describe('content type inference', () => {
     expect(contentTypeFromKey('noext')).toBeUndefined();
   });
 
+  it('knows the common vendor types mime/lite leaves out', () => {
+    expect(contentTypeFromKey('report.docx')).toBe(
+      'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+    );
+    expect(contentTypeFromKey('favicon.ico')).toBe('image/vnd.microsoft.icon');
+    expect(contentTypeFromKey('backup.7z')).toBe('application/x-7z-compressed');
+    expect(contentTypeFromKey('a.webp')).toBe('image/webp');
+  });
+
   it('prefers magic bytes over a lying extension', async () => {
     expect(await inferContentType('photo.png', JPEG)).toBe('image/jpeg');
     expect(await inferContentType('upload', PNG)).toBe('image/png');
