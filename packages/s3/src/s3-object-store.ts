@@ -1,6 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import {
-  assertValidKey,
   type Body,
   type Capabilities,
   type Clock,
@@ -25,6 +24,7 @@ import { createS3Client } from './client.js';
 import { S3Copier } from './copy/s3-copier.js';
 import { S3Deleter } from './delete/s3-deleter.js';
 import { listBucket } from './list/s3-lister.js';
+import { LEXICOGRAPHIC_ORDER_HINT } from './list/s3-listing.js';
 import { S3Presigner } from './presign/s3-presigner.js';
 import type { S3Profile } from './profiles.js';
 import { S3Reader } from './read/s3-reader.js';
@@ -114,8 +114,8 @@ export class S3ObjectStore extends CheckedObjectStore {
   }
 
   /**
-   * What `JSON.stringify` shows of a store: who it talks to, never its client or credentials
-   * (the SDK client is circular, so it would not serialise anyway).
+   * What `JSON.stringify` and `util.inspect` show of a store: who it talks to, never its
+   * client or credentials (the SDK client is circular, so it would not serialise anyway).
    */
   toJSON(): Record<string, string | undefined> {
     const { provider, region, endpoint } = this.config;
@@ -127,8 +127,7 @@ export class S3ObjectStore extends CheckedObjectStore {
    * @throws InvalidKey for an invalid key.
    */
   publicUrl(key: string): string {
-    assertValidKey(key, this.ctx('publicUrl', key));
-    return publicObjectUrl(this.config, key);
+    return this.runCheckedSync('publicUrl', key, () => publicObjectUrl(this.config, key));
   }
 
   protected putObject(key: string, body: Body, options: CheckedPutOptions): Promise<ObjectInfo> {
@@ -174,8 +173,12 @@ export class S3ObjectStore extends CheckedObjectStore {
   }
 
   protected listEntries(query: ListQuery): AsyncIterable<ListEntry> {
-    // The layer asks with a limit for listPage only.
-    return listBucket(this.context, query, this.ctx(query.limit === undefined ? 'list' : 'listPage'));
+    return listBucket(this.context, query, this.ctx(query.operation));
+  }
+
+  /** A lexicographic profile on a tree-order server lists out of byte order: say what fixes it. */
+  protected override listingHint(): string | undefined {
+    return this.profile.listOrder === 'lexicographic' ? LEXICOGRAPHIC_ORDER_HINT : undefined;
   }
 
   protected override presignGetUrl(key: string, options: PresignGetOptions): Promise<string> {

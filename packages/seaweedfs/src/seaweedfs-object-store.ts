@@ -1,28 +1,22 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeWebReadableStream } from 'node:stream/web';
 import {
-  assertValidKey,
   type Body,
-  isBody,
   isInMemoryBody,
   type ObjectInfo,
   StorageError,
-  throwIfAborted,
   toBuffer,
   toReadable,
 } from '@stowage/core';
 import {
-  assertBodyLength,
   assertBodySha256,
-  assertHeaderValues,
-  assertPutOptions,
+  type CheckedPutOptions,
   encodeKeyPath,
   errorFromFetchFailure,
   errorFromResponse,
   hashingStream,
-  inferContentType,
+  type OperationContext,
   sha256Hex,
-  storageErrorFrom,
 } from '@stowage/kit';
 import { S3ObjectStore } from '@stowage/s3';
 import { seaweedTtl } from './seaweed-ttl.js';
@@ -80,17 +74,15 @@ export class SeaweedFsObjectStore extends S3ObjectStore {
    * verified as it goes: a mismatch fails the request before its end, so an object already
    * under `key` stays as it was.
    * @throws Unsupported without `filerEndpoint` in the configuration.
-   * @throws InvalidKey; InvalidInput for a TTL under a minute or malformed options; Integrity for
+   * @throws InvalidKey; InvalidInput for a TTL under a minute, malformed options, or metadata,
+   *   visibility or a condition (the filer cannot set them); PayloadTooLarge over the profile's
+   *   maxObjectSize; Integrity for
    *   a sha256/contentLength mismatch (nothing remains); Aborted or Timeout when `signal` aborts;
    *   Unavailable when the filer cannot be reached.
    */
   async putWithTtl(key: string, body: Body, options: PutWithTtlOptions): Promise<TtlObjectInfo> {
-    // Not a port method, so the checked layer does not see it: it checks its input itself.
-    const ctx = this.ctx('putWithTtl', key);
-    const signal = options?.signal;
-    let hashed: ReturnType<typeof hashingStream> | undefined;
-    try {
-      assertValidKey(key, ctx);
+    // Not a port method: the layer's helpers give it the checks `put` has.
+    return this.runChecked('putWithTtl', key, options?.signal, async (ctx) => {
       if (this.filer.endpoint === undefined) {
         throw new StorageError(
           'Unsupported',
@@ -98,37 +90,62 @@ export class SeaweedFsObjectStore extends S3ObjectStore {
           ctx,
         );
       }
-      const ttl = seaweedTtl(options?.ttlSeconds, ctx);
-      assertPutOptions(options, ctx);
-      assertHeaderValues(options, ctx);
-      if (!isBody(body)) throw new StorageError('InvalidInput', 'Unsupported body type', ctx);
-      throwIfAborted(signal, ctx);
-      const path = [this.filer.bucketsPath.slice(1), encodeURIComponent(this.bucket), encodeKeyPath(key)]
-        .filter((part) => part !== '')
-        .join('/');
-      const url = `${this.filer.endpoint}${path}?ttl=${ttl.text}`;
-      let requestBody: Buffer | NodeWebReadableStream<Uint8Array>;
-      let contentType = options.contentType;
-      let sha256: string | undefined;
-      if (isInMemoryBody(body)) {
-        const bytes = toBuffer(body);
-        assertBodyLength(bytes.length, options.contentLength, ctx);
-        sha256 = sha256Hex(bytes);
-        assertBodySha256(sha256, options.sha256, ctx);
-        contentType ??= await inferContentType(key, bytes);
-        requestBody = bytes;
-      } else {
-        hashed = hashingStream(toReadable(body), options, ctx);
-        contentType ??= await inferContentType(key);
-        requestBody = Readable.toWeb(hashed.body) as NodeWebReadableStream<Uint8Array>;
+      const { ttlSeconds, ...putOptions } = options ?? ({} as PutWithTtlOptions);
+      const ttl = seaweedTtl(ttlSeconds, ctx);
+      for (const name of FILER_CANNOT_SET) {
+        if ((putOptions as Record<string, unknown>)[name] !== undefined) {
+          throw new StorageError(
+            'InvalidInput',
+            `putWithTtl cannot set ${name} (the filer's API has no such setting)`,
+            ctx,
+          );
+        }
       }
-      const headers: Record<string, string> = { 'content-type': contentType };
-      if (options.cacheControl !== undefined) headers['cache-control'] = options.cacheControl;
-      if (options.contentDisposition !== undefined)
-        headers['content-disposition'] = options.contentDisposition;
+      const checked = await this.checkPut(key, body, putOptions, ctx);
+      const stored = await this.putThroughFiler(this.filer.endpoint, key, body, ttl.text, checked, ctx);
+      const info = await this.headObject(key, checked.signal === undefined ? {} : { signal: checked.signal });
+      return {
+        ...info,
+        sha256: stored.sha256,
+        ttlSeconds: ttl.seconds,
+        expiresAt: new Date(this.clock.now().getTime() + ttl.seconds * 1000),
+      };
+    });
+  }
+
+  /** PUT to the filer with `?ttl=`, verifying length and sha256 as the body goes. */
+  private async putThroughFiler(
+    endpoint: string,
+    key: string,
+    body: Body,
+    ttl: string,
+    options: CheckedPutOptions,
+    ctx: OperationContext,
+  ): Promise<{ sha256: string }> {
+    const { signal } = options;
+    const path = [this.filer.bucketsPath.slice(1), encodeURIComponent(this.bucket), encodeKeyPath(key)]
+      .filter((part) => part !== '')
+      .join('/');
+    let hashed: ReturnType<typeof hashingStream> | undefined;
+    let requestBody: Buffer | NodeWebReadableStream<Uint8Array>;
+    let sha256: string | undefined;
+    if (isInMemoryBody(body)) {
+      // The layer has checked an in-memory body's length against contentLength.
+      const bytes = toBuffer(body);
+      sha256 = sha256Hex(bytes);
+      assertBodySha256(sha256, options.sha256, ctx);
+      requestBody = bytes;
+    } else {
+      hashed = hashingStream(toReadable(body), options, ctx);
+      requestBody = Readable.toWeb(hashed.body) as NodeWebReadableStream<Uint8Array>;
+    }
+    const headers: Record<string, string> = { 'content-type': options.contentType };
+    if (options.cacheControl !== undefined) headers['cache-control'] = options.cacheControl;
+    if (options.contentDisposition !== undefined) headers['content-disposition'] = options.contentDisposition;
+    try {
       let response: Response;
       try {
-        response = await fetch(url, {
+        response = await fetch(`${endpoint}${path}?ttl=${ttl}`, {
           method: 'PUT',
           headers,
           body: requestBody as unknown as RequestInit['body'],
@@ -149,16 +166,13 @@ export class SeaweedFsObjectStore extends S3ObjectStore {
         }
         sha256 = hashed.result().sha256;
       }
-      const info = await this.head(key, signal === undefined ? {} : { signal });
-      return {
-        ...info,
-        sha256: sha256 ?? '',
-        ttlSeconds: ttl.seconds,
-        expiresAt: new Date(this.clock.now().getTime() + ttl.seconds * 1000),
-      };
+      return { sha256: sha256 ?? '' };
     } catch (error) {
       if (hashed !== undefined && !hashed.body.destroyed) hashed.body.destroy();
-      throw storageErrorFrom(error, ctx, signal);
+      throw error;
     }
   }
 }
+
+/** Put options the filer's API cannot carry: refused rather than silently dropped. */
+const FILER_CANNOT_SET = ['metadata', 'visibility', 'ifMatch', 'ifNoneMatch'] as const;

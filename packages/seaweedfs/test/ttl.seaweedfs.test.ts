@@ -123,7 +123,31 @@ describeWithServer('seaweedfs', (target) => {
 
   it('refuses bad input before any I/O', async () => {
     await expectStorageError(() => store.putWithTtl('tmp/x', 'x', { ttlSeconds: 30 }), 'InvalidInput');
-    await expectStorageError(() => store.putWithTtl('/abs', 'x', { ttlSeconds: 60 }), 'InvalidKey');
+    await expectStorageError(() => store.putWithTtl('/abs', 'x', { ttlSeconds: 60 }), 'InvalidKey', {
+      operation: 'putWithTtl',
+    });
+    // What put checks, putWithTtl checks too (the layer's checkPut), in its own operation.
+    await expectStorageError(
+      () => store.putWithTtl('tmp/x', 'abc', { ttlSeconds: 60, contentLength: 2 }),
+      'Integrity',
+      { key: 'tmp/x', operation: 'putWithTtl' },
+    );
+    await expectStorageError(
+      () => store.putWithTtl('tmp/x', 'x', { ttlSeconds: 60, contentType: 'bad\ntype' }),
+      'InvalidInput',
+    );
+    await expectStorageError(
+      () => store.putWithTtl('tmp/x', 'x', { ttlSeconds: 60, signal: AbortSignal.abort() }),
+      'Aborted',
+    );
+    // The filer cannot set these: refused, not silently dropped.
+    for (const extra of [{ metadata: { a: 'b' } }, { visibility: 'public' }, { ifNoneMatch: '*' }]) {
+      await expectStorageError(
+        () => store.putWithTtl('tmp/x', 'x', { ttlSeconds: 60, ...(extra as object) }),
+        'InvalidInput',
+      );
+    }
+    expect(await store.exists('tmp/x')).toBe(false);
     const noFiler = new SeaweedFsObjectStore(storeConfig(target, bucket));
     try {
       await expectStorageError(() => noFiler.putWithTtl('tmp/x', 'x', { ttlSeconds: 60 }), 'Unsupported');

@@ -1,15 +1,21 @@
 import type { Capabilities } from '@stowage/core';
+import { CAPABILITY_NAMES } from './define-capabilities.js';
 
-/** Capabilities of a router over several backends: only what all of them can do. */
-export function intersectCapabilities(a: Capabilities, b: Capabilities): Capabilities {
-  const out = {} as Record<string, unknown>;
-  for (const name of Object.keys(a) as Array<keyof Capabilities>) {
-    if (name === 'maxObjectSize') continue;
-    const va = a[name];
-    const vb = b[name];
-    out[name] = name === 'fileFolderConflict' ? Boolean(va) || Boolean(vb) : Boolean(va) && Boolean(vb);
+/**
+ * Capabilities of a router over two backends: only what both can do (`fileFolderConflict`, a
+ * limitation, when either has it; the smaller `maxObjectSize`). Frozen, like
+ * `defineCapabilities`, so nobody turns a capability on after the fact.
+ */
+export function intersectCapabilities(a: Capabilities, b: Capabilities): Readonly<Capabilities> {
+  const out = {} as Capabilities;
+  for (const name of CAPABILITY_NAMES) {
+    // Boolean(): a hand-written Capabilities may leave a flag out; out, it is false.
+    out[name] =
+      name === 'fileFolderConflict'
+        ? Boolean(a[name]) || Boolean(b[name])
+        : Boolean(a[name]) && Boolean(b[name]);
   }
   const sizes = [a.maxObjectSize, b.maxObjectSize].filter((n): n is number => n !== undefined);
   if (sizes.length > 0) out.maxObjectSize = Math.min(...sizes);
-  return out as unknown as Capabilities;
+  return Object.freeze(out);
 }

@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { isStorageError, type StorageError, toReadable } from '@stowage/core';
 import { describe, expect, it } from 'vitest';
-import type { CheckedPutOptions } from './checked-object-store.js';
+import type { CheckedPutOptions, ListQuery } from './checked-object-store.js';
 import { RecordingStore } from './recording-store.test-support.js';
 
 async function kindOf(run: () => Promise<unknown>): Promise<string> {
@@ -146,5 +146,84 @@ describe('CheckedObjectStore: errors and listings', () => {
     })().catch((e: unknown) => e);
     expect(isStorageError(error, 'Unexpected')).toBe(true);
     expect(seen).toEqual(['b']);
+  });
+
+  it("a store's listing hint is appended to the out-of-order message", async () => {
+    const store = new RecordingStore();
+    const summary = (key: string) => ({ key, size: 1, etag: '"e"', lastModified: new Date(0) });
+    store.listing = [summary('b'), summary('a')];
+    store.hint = 'try listOrder: tree';
+    const error = (await store.listPage().catch((e: unknown) => e)) as StorageError;
+    expect(error.message).toMatch(/must move forward in byte order; try listOrder: tree$/);
+    expect([error.kind, error.operation]).toEqual(['Unexpected', 'listPage']);
+  });
+
+  it('the adapter is told whether list or listPage asked, and a limit only for a page', async () => {
+    const store = new RecordingStore();
+    await store.put('a', 'x');
+    await store.listPage({ limit: 5 });
+    for await (const _ of store.list({ pageSize: 7 }));
+    const queries = store.calls.filter((c) => c.hook === 'list').map((c) => c.args[0] as ListQuery);
+    expect(queries.map((q) => [q.operation, q.limit, q.pageSize])).toEqual([
+      ['listPage', 5, undefined],
+      ['list', undefined, 7],
+    ]);
+  });
+});
+
+describe('CheckedObjectStore: empty etags', () => {
+  it('a blank ifMatch is InvalidInput on put, get and copy, whatever the capabilities', async () => {
+    for (const store of [
+      new RecordingStore(),
+      new RecordingStore({ writeIfMatch: true, readIfMatch: true }),
+    ]) {
+      for (const etag of ['', '  ', 42 as unknown as string]) {
+        expect(await kindOf(() => store.put('k', 'x', { ifMatch: etag }))).toBe('InvalidInput');
+        expect(await kindOf(() => store.get('k', { ifMatch: etag }))).toBe('InvalidInput');
+        expect(await kindOf(() => store.copy('k', 'l', { ifMatch: etag }))).toBe('InvalidInput');
+      }
+      expect(store.calls).toEqual([]);
+    }
+  });
+});
+
+describe('CheckedObjectStore: methods beyond the port (runChecked, checkPut)', () => {
+  it('validate the key, pre-check the signal and put the operation in every error', async () => {
+    const store = new RecordingStore();
+    const invalid = (await store.stamp('/abs', 'x').catch((e: unknown) => e)) as StorageError;
+    expect([invalid.kind, invalid.operation, invalid.backend]).toEqual(['InvalidKey', 'stamp', 'recording']);
+    expect(await kindOf(() => store.stamp('k', 'x', { signal: AbortSignal.abort() }))).toBe('Aborted');
+    expect(await kindOf(() => store.stamp('k', 'x', { metadata: { a: 'b' } }))).toBe('Unsupported');
+    const foreign = (await store.stamp('plain-failure', 'x').catch((e: unknown) => e)) as StorageError;
+    expect([foreign.kind, foreign.operation, foreign.key]).toEqual(['Unexpected', 'stamp', 'plain-failure']);
+    expect(() => store.where('a//b')).toThrow(
+      expect.objectContaining({ kind: 'InvalidKey', operation: 'where' }),
+    );
+    expect(store.where('a/b')).toBe('recording:a/b');
+  });
+
+  it('checkPut resolves what put would hand its adapter', async () => {
+    const store = new RecordingStore();
+    const checked = await store.stamp('doc.json', '{}');
+    expect([checked.contentType, checked.visibility, checked.contentLength]).toEqual([
+      'application/json; charset=utf-8',
+      'private',
+      2,
+    ]);
+  });
+});
+
+describe('CheckedObjectStore: inspect and JSON', () => {
+  it('show the name and capabilities only, by default', () => {
+    const store = new RecordingStore({ rangeRead: true });
+    (store as unknown as { secretish: string }).secretish = 'hunter2-hunter2';
+    expect(JSON.parse(JSON.stringify(store))).toEqual({
+      name: 'recording',
+      capabilities: JSON.parse(JSON.stringify(store.capabilities)),
+    });
+    const shown = inspect(store, { depth: 5, showHidden: true });
+    expect(shown).toMatch(/^RecordingStore \{\s+name: 'recording',\s+capabilities: \{/);
+    expect(shown).not.toContain('hunter2');
+    expect(inspect({ nested: store })).toMatch(/nested: RecordingStore \{\s+name: 'recording'/);
   });
 });

@@ -31,7 +31,7 @@ import {
   DEFAULT_CONTENT_TYPE,
   inferContentType,
 } from '../content-type/infer-content-type.js';
-import { guardProgress } from '../list/guard-progress.js';
+import { progressGuard } from '../list/guard-progress.js';
 import { resolveListStart } from '../list/page-from-sorted.js';
 import { takePage } from '../list/take-page.js';
 import {
@@ -61,6 +61,8 @@ export type CheckedCopyOptions = CopyOptions;
 
 /** A listing as the layer asks an adapter for it: validated, positioned, in byte order. */
 export interface ListQuery {
+  /** Which port method asked: `list` (every entry, lazily) or `listPage` (one page of `limit`). */
+  operation: 'list' | 'listPage';
   /** Validated prefix ('' for everything). */
   prefix: string;
   delimiter?: '/';
@@ -70,7 +72,10 @@ export interface ListQuery {
    * lists that folder first when keys in it follow the position.
    */
   after?: string;
-  /** How many entries the caller wants, when known (a page); a hint for the first request. */
+  /**
+   * `listPage` only: how many entries the page holds (the layer reads one more, below
+   * `PEEK_BELOW`, to tell whether a cursor is due); a hint for the first request.
+   */
   limit?: number;
   /** Backend page size hint. */
   pageSize?: number;
@@ -169,48 +174,7 @@ export abstract class CheckedObjectStore implements ObjectStore {
     const ctx = this.ctx('put', key);
     try {
       assertValidKey(key, ctx);
-      if (!isBody(body)) {
-        throw new StorageError(
-          'InvalidInput',
-          `Unsupported body type ${Object.prototype.toString.call(body)}: use Uint8Array, string or a stream`,
-          ctx,
-        );
-      }
-      assertPutOptions(options, ctx);
-      assertHeaderValues(options, ctx);
-      const metadata = normalizeMetadata(options.metadata, ctx);
-      const caps = this.capabilities;
-      if (options.ifNoneMatch !== undefined)
-        this.requireCapability(caps.writeIfNoneMatch, 'writeIfNoneMatch', 'ifNoneMatch', ctx);
-      if (options.ifMatch !== undefined)
-        this.requireCapability(caps.writeIfMatch, 'writeIfMatch', 'ifMatch', ctx);
-      if (Object.keys(metadata).length > 0)
-        this.requireCapability(caps.userMetadata, 'userMetadata', 'metadata', ctx);
-      if (options.cacheControl !== undefined)
-        this.requireCapability(caps.contentHeaders, 'contentHeaders', 'cacheControl', ctx);
-      if (options.contentDisposition !== undefined)
-        this.requireCapability(caps.contentHeaders, 'contentHeaders', 'contentDisposition', ctx);
-      if (options.visibility === 'public')
-        this.requireCapability(caps.visibility, 'visibility', "visibility: 'public'", ctx);
-      const known = knownLength(body);
-      if (known !== undefined && options.contentLength !== undefined && known !== options.contentLength) {
-        throw new StorageError(
-          'Integrity',
-          `Body is ${known} bytes but contentLength says ${options.contentLength}`,
-          ctx,
-        );
-      }
-      const length = options.contentLength ?? known;
-      this.assertSize(length, ctx);
-      throwIfAborted(options.signal, ctx);
-      const checked: CheckedPutOptions = {
-        ...options,
-        contentType: options.contentType ?? (await this.inferType(key, body)),
-        metadata,
-        visibility: options.visibility ?? 'private',
-      };
-      if (length !== undefined) checked.contentLength = length;
-      return await this.putObject(key, body, checked);
+      return await this.putObject(key, body, await this.checkPut(key, body, options, ctx));
     } catch (error) {
       throw storageErrorFrom(error, ctx, options.signal);
     }
@@ -225,9 +189,7 @@ export abstract class CheckedObjectStore implements ObjectStore {
         this.requireCapability(this.capabilities.rangeRead, 'rangeRead', 'range', ctx);
       }
       if (options.ifMatch !== undefined) {
-        if (typeof options.ifMatch !== 'string' || options.ifMatch.trim() === '') {
-          throw new StorageError('InvalidInput', 'ifMatch must be a non-empty etag', ctx);
-        }
+        assertEtag(options.ifMatch, ctx);
         this.requireCapability(this.capabilities.readIfMatch, 'readIfMatch', 'ifMatch', ctx);
       }
       throwIfAborted(options.signal, ctx);
@@ -323,15 +285,14 @@ export abstract class CheckedObjectStore implements ObjectStore {
   }
 
   list(options: ListOptions = {}): AsyncIterable<ListEntry> {
-    return this.iterate(options);
+    return this.checkedEntries(options, undefined);
   }
 
   async listPage(options: ListPageOptions = {}): Promise<ListPage> {
     const ctx = this.ctx('listPage');
     try {
-      const query = this.listQuery(options, ctx);
-      const limit = query.limit!;
-      return await takePage(this.checkedEntries(query, ctx), limit);
+      const query = this.listQuery('listPage', options, ctx);
+      return await takePage(this.checkedEntries(options, query), query.limit!);
     } catch (error) {
       throw storageErrorFrom(error, ctx, options.signal);
     }
@@ -374,6 +335,115 @@ export abstract class CheckedObjectStore implements ObjectStore {
     } catch (error) {
       throw storageErrorFrom(error, ctx);
     }
+  }
+
+  // ------------------------------------------------------------------ for adapters
+
+  /**
+   * The layer's guarantees for a store-specific method outside the port (seaweedfs
+   * `putWithTtl`, a `publicUrl`): validates `key` (when given), fails an already-aborted
+   * `signal` (`Aborted`, or `Timeout`) before `fn` runs, and gives every error that leaves
+   * `fn` the operation's context (a foreign error becomes `Unexpected` with its cause).
+   * @throws InvalidKey, Aborted, Timeout, or what `fn` throws, in context.
+   */
+  protected async runChecked<T>(
+    operation: string,
+    key: string | undefined,
+    signal: AbortSignal | undefined,
+    fn: (ctx: OperationContext) => Promise<T>,
+  ): Promise<T> {
+    const ctx = this.ctx(operation, key);
+    try {
+      if (key !== undefined) assertValidKey(key, ctx);
+      throwIfAborted(signal, ctx);
+      return await fn(ctx);
+    } catch (error) {
+      throw storageErrorFrom(error, ctx, signal);
+    }
+  }
+
+  /** `runChecked` for a synchronous method (no signal). */
+  protected runCheckedSync<T>(
+    operation: string,
+    key: string | undefined,
+    fn: (ctx: OperationContext) => T,
+  ): T {
+    const ctx = this.ctx(operation, key);
+    try {
+      if (key !== undefined) assertValidKey(key, ctx);
+      return fn(ctx);
+    } catch (error) {
+      throw storageErrorFrom(error, ctx);
+    }
+  }
+
+  /**
+   * What `put` checks after the key, for store-specific writes that take put's options (or
+   * some of them): the body's type, the options (headers, metadata, conditions), the
+   * capabilities they need, a known length against `contentLength` and `maxObjectSize`, an
+   * already-aborted signal; then it resolves the content type (given, or inferred from the
+   * key and, for in-memory bodies, magic bytes), metadata and visibility.
+   * @throws InvalidInput, Unsupported, Integrity, PayloadTooLarge, Aborted, Timeout (no context:
+   *   call it inside `runChecked`, or add `ctx`'s yourself).
+   */
+  protected async checkPut(
+    key: string,
+    body: Body,
+    options: PutOptions,
+    ctx: OperationContext,
+  ): Promise<CheckedPutOptions> {
+    if (!isBody(body)) {
+      throw new StorageError(
+        'InvalidInput',
+        `Unsupported body type ${Object.prototype.toString.call(body)}: use Uint8Array, string or a stream`,
+        ctx,
+      );
+    }
+    assertPutOptions(options, ctx);
+    assertHeaderValues(options, ctx);
+    const metadata = normalizeMetadata(options.metadata, ctx);
+    const caps = this.capabilities;
+    if (options.ifNoneMatch !== undefined)
+      this.requireCapability(caps.writeIfNoneMatch, 'writeIfNoneMatch', 'ifNoneMatch', ctx);
+    if (options.ifMatch !== undefined) {
+      assertEtag(options.ifMatch, ctx);
+      this.requireCapability(caps.writeIfMatch, 'writeIfMatch', 'ifMatch', ctx);
+    }
+    if (Object.keys(metadata).length > 0)
+      this.requireCapability(caps.userMetadata, 'userMetadata', 'metadata', ctx);
+    if (options.cacheControl !== undefined)
+      this.requireCapability(caps.contentHeaders, 'contentHeaders', 'cacheControl', ctx);
+    if (options.contentDisposition !== undefined)
+      this.requireCapability(caps.contentHeaders, 'contentHeaders', 'contentDisposition', ctx);
+    if (options.visibility === 'public')
+      this.requireCapability(caps.visibility, 'visibility', "visibility: 'public'", ctx);
+    const known = knownLength(body);
+    if (known !== undefined && options.contentLength !== undefined && known !== options.contentLength) {
+      throw new StorageError(
+        'Integrity',
+        `Body is ${known} bytes but contentLength says ${options.contentLength}`,
+        ctx,
+      );
+    }
+    const length = options.contentLength ?? known;
+    this.assertSize(length, ctx);
+    throwIfAborted(options.signal, ctx);
+    const checked: CheckedPutOptions = {
+      ...options,
+      contentType: options.contentType ?? (await this.inferType(key, body)),
+      metadata,
+      visibility: options.visibility ?? 'private',
+    };
+    if (length !== undefined) checked.contentLength = length;
+    return checked;
+  }
+
+  /**
+   * Advice appended to the message of a listing that went backwards (the layer's `Unexpected`),
+   * e.g. the s3 adapter's "needs the profile override listOrder: 'tree'". Default: none.
+   */
+  protected listingHint(): string | undefined {
+    return undefined;
   }
 
   // ------------------------------------------------------------------ shared checks
@@ -435,8 +505,10 @@ export abstract class CheckedObjectStore implements ObjectStore {
       }
       if (options.ifNoneMatch !== undefined)
         this.requireCapability(caps.writeIfNoneMatch, 'writeIfNoneMatch', 'ifNoneMatch', ctx);
-      if (options.ifMatch !== undefined)
+      if (options.ifMatch !== undefined) {
+        assertEtag(options.ifMatch, ctx);
         this.requireCapability(caps.readIfMatch, 'readIfMatch', 'ifMatch', ctx);
+      }
       if (options.cacheControl !== undefined)
         this.requireCapability(caps.contentHeaders, 'contentHeaders', 'cacheControl', ctx);
       if (options.contentDisposition !== undefined)
@@ -452,7 +524,11 @@ export abstract class CheckedObjectStore implements ObjectStore {
     }
   }
 
-  private listQuery(options: ListPageOptions & { pageSize?: number }, ctx: OperationContext): ListQuery {
+  private listQuery(
+    operation: ListQuery['operation'],
+    options: ListPageOptions & { pageSize?: number },
+    ctx: OperationContext,
+  ): ListQuery {
     if (options.startAfter !== undefined) {
       if (typeof options.startAfter !== 'string') {
         throw new StorageError('InvalidKey', 'startAfter must be a string', ctx);
@@ -474,7 +550,8 @@ export abstract class CheckedObjectStore implements ObjectStore {
     }
     const { prefix, after, limit } = resolveListStart(options, ctx);
     throwIfAborted(options.signal, ctx);
-    const query: ListQuery = { prefix, limit };
+    const query: ListQuery = { operation, prefix };
+    if (operation === 'listPage') query.limit = limit;
     if (options.delimiter !== undefined) query.delimiter = options.delimiter;
     if (after !== undefined) query.after = after;
     if (options.pageSize !== undefined) query.pageSize = options.pageSize;
@@ -482,23 +559,62 @@ export abstract class CheckedObjectStore implements ObjectStore {
     return query;
   }
 
-  private async *iterate(options: ListOptions): AsyncGenerator<ListEntry> {
-    const ctx = this.ctx('list');
-    let query: ListQuery;
+  /**
+   * The listing callers get: `list()` validates `options` on the first `next()`, `listPage()`
+   * passes its validated `query`. The adapter's entries are checked to move forward and its
+   * errors given context here, in one generator: each generator in between would cost every
+   * entry another hop.
+   */
+  private async *checkedEntries(
+    options: ListPageOptions,
+    validated: ListQuery | undefined,
+  ): AsyncGenerator<ListEntry> {
+    const ctx = this.ctx(validated?.operation ?? 'list');
     try {
-      query = this.listQuery(options, ctx);
-      delete query.limit;
+      const query = validated ?? this.listQuery('list', options, ctx);
+      const check = progressGuard(query, ctx, this.listingHint());
+      for await (const entry of this.listEntries(query)) {
+        check(entry);
+        yield entry;
+      }
     } catch (error) {
       throw storageErrorFrom(error, ctx, options.signal);
     }
-    yield* this.checkedEntries(query, ctx);
   }
+}
 
-  private async *checkedEntries(query: ListQuery, ctx: OperationContext): AsyncGenerator<ListEntry> {
-    try {
-      yield* guardProgress(this.listEntries(query), query, ctx);
-    } catch (error) {
-      throw storageErrorFrom(error, ctx, query.signal);
-    }
+/**
+ * What `JSON.stringify` and `util.inspect` show of every store by default: its class, name and
+ * capabilities, nothing a subclass holds (configuration, clients, signers: they may hold
+ * secrets). An adapter may define a richer `toJSON()` as long as it is safe; `inspect` shows
+ * what `toJSON()` returns. Defined on the prototype rather than declared in the class, so an
+ * adapter that already has its own `toJSON` keeps compiling under `noImplicitOverride`.
+ */
+Object.defineProperties(CheckedObjectStore.prototype, {
+  toJSON: {
+    value: function toJSON(this: CheckedObjectStore): Record<string, unknown> {
+      return { name: this.name, capabilities: this.capabilities };
+    },
+    writable: true,
+    configurable: true,
+  },
+  [Symbol.for('nodejs.util.inspect.custom')]: {
+    value: function inspectStore(
+      this: CheckedObjectStore & { toJSON(): unknown },
+      _depth: number,
+      options: object,
+      inspect: (value: unknown, options: object) => string,
+    ): string {
+      return `${this.constructor.name} ${inspect(this.toJSON(), options)}`;
+    },
+    writable: true,
+    configurable: true,
+  },
+});
+
+/** @throws InvalidInput unless `etag` is a non-blank string (a blank one would match nothing, or anything). */
+function assertEtag(etag: unknown, ctx: OperationContext): void {
+  if (typeof etag !== 'string' || etag.trim() === '') {
+    throw new StorageError('InvalidInput', 'ifMatch must be a non-empty etag', ctx);
   }
 }

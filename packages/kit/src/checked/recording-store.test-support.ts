@@ -5,6 +5,7 @@ import {
   type GetResult,
   type ListEntry,
   type ObjectInfo,
+  type PutOptions,
   readBytes,
   StorageError,
   toReadable,
@@ -32,6 +33,8 @@ export class RecordingStore extends CheckedObjectStore {
   listing: ListEntry[] | undefined;
   /** lastModified of the next write. */
   now = new Date('2026-01-02T03:04:05Z');
+  /** What `listingHint()` returns. */
+  hint: string | undefined;
 
   constructor(capabilities: Parameters<typeof defineCapabilities>[0] = {}) {
     super();
@@ -82,6 +85,25 @@ export class RecordingStore extends CheckedObjectStore {
     this.objects.set(to, { ...found, info: { ...found.info, key: to } });
     return { ...found.info, key: to };
   }
+  /** A store-specific write outside the port, checked the way such methods should be. */
+  stamp(key: string, body: Body, options: PutOptions = {}): Promise<CheckedPutOptions> {
+    return this.runChecked('stamp', key, options.signal, async (ctx) => {
+      const checked = await this.checkPut(key, body, options, ctx);
+      this.calls.push({ hook: 'stamp', args: [key, checked] });
+      if (key === 'plain-failure') throw new Error('a plain Error from the backend');
+      return checked;
+    });
+  }
+
+  /** A synchronous store-specific method. */
+  where(key: string): string {
+    return this.runCheckedSync('where', key, () => `recording:${key}`);
+  }
+
+  protected override listingHint(): string | undefined {
+    return this.hint;
+  }
+
   protected async *listEntries(query: ListQuery): AsyncGenerator<ListEntry> {
     this.calls.push({ hook: 'list', args: [query] });
     if (this.listing !== undefined) {

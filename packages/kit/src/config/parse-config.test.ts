@@ -3,7 +3,14 @@ import { isStorageError, type StorageError } from '@stowage/core';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import { baseUrlSchema } from '../http/base-url.js';
-import { parseConfig, positiveInteger, secretSchema } from './parse-config.js';
+import {
+  clockSchema,
+  PORT_METHODS,
+  parseConfig,
+  portSchema,
+  positiveInteger,
+  secretSchema,
+} from './parse-config.js';
 import { isSecret, Secret } from './secret.js';
 
 const schema = z.strictObject({
@@ -65,5 +72,24 @@ describe('Secret', () => {
     }
     expect(Object.keys(secret)).toEqual([]);
     expect(secret.reveal()).toBe('s3cr3t-value');
+  });
+});
+
+describe('portSchema', () => {
+  const ports = z.strictObject({
+    jobs: z.optional(portSchema<{ get(): void }>(PORT_METHODS.jobStateStore, 'a JobStateStore')),
+    clock: z.optional(clockSchema()),
+  });
+
+  it('accepts any object with the port’s methods, as given', () => {
+    const jobs = { get() {}, save() {}, delete() {}, list() {} };
+    const parsed = parseConfig(ports, { jobs, clock: { now: () => new Date(0) } }, 'example');
+    expect(parsed.jobs).toBe(jobs);
+  });
+
+  it('names the setting and the port it wants', () => {
+    expect(() => parseConfig(ports, { jobs: { get() {} }, clock: {} }, 'example')).toThrow(
+      'Invalid example configuration: jobs: must be a JobStateStore; clock: must be an object with a now() method',
+    );
   });
 });

@@ -56,10 +56,52 @@ export function positiveInteger(what = 'must be a positive integer'): z.ZodMiniT
   return z.number().check(z.refine((n) => Number.isSafeInteger(n) && n > 0, what));
 }
 
+/**
+ * A setting that takes a port (an ObjectStore, a JobStateStore, a Logger, a Clock…): any
+ * object with the named methods. Duck-typed, so an implementation from another copy of a
+ * package fits; it is used as given, never copied, so its own checks apply.
+ * `PORT_METHODS` lists the methods of the common ports.
+ */
+export function portSchema<T>(methods: readonly string[], what: string): z.ZodMiniType<T, T> {
+  return z.custom<T, T>(
+    (value) =>
+      typeof value === 'object' &&
+      value !== null &&
+      methods.every((name) => typeof (value as Record<string, unknown>)[name] === 'function'),
+    `must be ${what}`,
+  );
+}
+
+/** The methods `portSchema` checks for the ports settings most often take. */
+export const PORT_METHODS = Object.freeze({
+  objectStore: [
+    'put',
+    'get',
+    'head',
+    'exists',
+    'delete',
+    'deleteMany',
+    'copy',
+    'move',
+    'list',
+    'listPage',
+    'presignGet',
+    'presignPut',
+  ],
+  jobStateStore: ['get', 'save', 'delete', 'list'],
+  logger: ['debug', 'info', 'warn', 'error', 'child'],
+  clock: ['now'],
+} as const);
+
 /** A Clock-shaped object: anything with `now()`. */
 export function clockSchema<T extends { now(): Date }>(): z.ZodMiniType<T, T> {
-  return z.custom<T, T>(
-    (v) => typeof v === 'object' && v !== null && typeof (v as { now?: unknown }).now === 'function',
-    'must be an object with a now() method',
+  return portSchema<T>(PORT_METHODS.clock, 'an object with a now() method');
+}
+
+/** A `fetch`-shaped function (tests route requests to a local server with one). */
+export function fetchSchema(): z.ZodMiniType<typeof globalThis.fetch, typeof globalThis.fetch> {
+  return z.custom<typeof globalThis.fetch, typeof globalThis.fetch>(
+    (v) => typeof v === 'function',
+    'must be a fetch function',
   );
 }

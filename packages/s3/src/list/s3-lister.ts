@@ -22,7 +22,9 @@ export function listBucket(
     prefix: query.prefix,
     pageSize: Math.min(LIST_BATCH, query.pageSize ?? LIST_BATCH),
   };
-  if (query.limit !== undefined) s3Query.firstPageSize = Math.min(LIST_BATCH, query.limit + 1);
+  if (query.operation === 'listPage' && query.limit !== undefined) {
+    s3Query.firstPageSize = Math.min(LIST_BATCH, query.limit + 1);
+  }
   if (query.delimiter !== undefined) s3Query.delimiter = query.delimiter;
   if (query.after !== undefined) s3Query.after = query.after;
   const server = sdkListServer(s3.client, s3.bucket, ctx, query.signal);

@@ -6,6 +6,10 @@ import { treeLevelEntries } from './tree-level.js';
 import { dirOf } from './tree-position.js';
 import { treeOrderedKeys } from './tree-walk.js';
 
+/** Appended to the layer's message when a listing under a lexicographic profile goes backwards. */
+export const LEXICOGRAPHIC_ORDER_HINT =
+  "a server that lists in tree order (like SeaweedFS) needs the profile override listOrder: 'tree'";
+
 export interface S3ListQuery {
   prefix: string;
   delimiter?: '/';

@@ -37,10 +37,6 @@ export class S3Writer {
   async put(key: string, body: Body, options: CheckedPutOptions, ctx: ErrorContext): Promise<ObjectInfo> {
     try {
       assertNoReservedMetadata(options.metadata, ctx);
-      // The layer checks ifMatch on get only; an empty etag would reach the server as `""`.
-      if (options.ifMatch !== undefined && options.ifMatch.trim() === '') {
-        throw new StorageError('InvalidInput', 'ifMatch must be a non-empty etag', ctx);
-      }
       if (isInMemoryBody(body)) {
         // The layer has checked the length of an in-memory body against contentLength.
         const bytes = toBuffer(body);

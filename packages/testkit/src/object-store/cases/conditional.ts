@@ -127,6 +127,29 @@ export function registerConditionalCases(h: Harness): void {
     },
   );
 
+  h.case(
+    'an empty or blank ifMatch is InvalidInput on put, get and copy, and writes nothing',
+    async ({ store, key }) => {
+      // A blank etag would reach a server as `If-Match: ""` (matching nothing, or anything).
+      const k = key('blank-etag');
+      const original = await store.put(k, 'original');
+      for (const etag of ['', '   ']) {
+        await expectStorageError(() => store.put(k, 'replaced', { ifMatch: etag }), 'InvalidInput', {
+          key: k,
+          operation: 'put',
+        });
+        await expectStorageError(() => store.get(k, { ifMatch: etag }), 'InvalidInput', {
+          operation: 'get',
+        });
+        await expectStorageError(() => store.copy(k, key('blank-copy'), { ifMatch: etag }), 'InvalidInput', {
+          operation: 'copy',
+        });
+      }
+      expect((await store.head(k)).etag).toBe(original.etag);
+      expect(await store.exists(key('blank-copy'))).toBe(false);
+    },
+  );
+
   h.case("ifNoneMatch combined with ifMatch, or other than '*', is InvalidInput", async ({ store, key }) => {
     const k = key('both');
     await expectStorageError(() => store.put(k, 'x', { ifNoneMatch: '*', ifMatch: '"abc"' }), 'InvalidInput');
