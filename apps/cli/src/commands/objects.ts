@@ -66,7 +66,7 @@ export function registerObjectCommands(program: CommandUnknownOpts): void {
         'stowage put report.pdf                      # → key report.pdf',
         'stowage put report.pdf docs/2026/           # → key docs/2026/report.pdf',
         'stowage put ./photos                        # → keys photos/…',
-        'stowage put ./photos archive/photos         # → keys archive/photos/…',
+        'stowage put ./photos archive/2026           # → keys archive/2026/…',
         'tar c . | stowage put - backups/site.tar     # stdin, streamed',
         'stowage put big.iso s3://other-bucket/isos/  # another bucket on the same S3 connection',
       ]),
@@ -104,7 +104,8 @@ export function registerObjectCommands(program: CommandUnknownOpts): void {
       examples([
         'stowage get docs/2026/report.pdf             # → ./report.pdf',
         'stowage get docs/2026/report.pdf ./out.pdf',
-        'stowage get -r photos ./backup               # → ./backup/… (or ./backup/photos/… if ./backup exists)',
+        'stowage get -r photos ./backup               # → ./backup/…',
+        'stowage get -r photos                        # → ./photos/…',
         'stowage get docs/a.json - | jq .',
       ]),
     )
@@ -497,7 +498,11 @@ async function transfer(
 ): Promise<void> {
   const started = process.hrtime.bigint();
   const target = dest ?? defaultDest;
-  const container = dest === undefined || sources.length > 1 || (await isContainer(target));
+  // Like aws s3 cp and rclone: a tree goes into the destination you name (its contents under
+  // it); with no destination, or several sources, each goes under its own name. A single
+  // object goes under its own name into a destination ending in "/" or an existing directory.
+  const several = dest === undefined || sources.length > 1;
+  const container = { tree: several, item: several || (await isContainer(target)) };
   const jobs: Job[] = [];
   for (const source of sources) jobs.push(await resolveJob(cli, source, target, container, options));
 
@@ -639,11 +644,11 @@ async function resolveJob(
   cli: Cli,
   source: Location,
   target: Location,
-  container: boolean,
+  container: { tree: boolean; item: boolean },
   options: TransferOptions,
 ): Promise<Job> {
   if (source.kind === 'stdio') {
-    if (container || target.kind !== 'store') {
+    if (container.item || target.kind !== 'store') {
       throw usageError('stdin needs a destination key', 'e.g. stowage put - backups/site.tar');
     }
     const d = await itemEndpoint(cli, target, options);
@@ -656,11 +661,11 @@ async function resolveJob(
     const name = pathBasename(resolve(source.path));
     if (kind === 'file') {
       const src = new DirEndpoint(dirname(source.path), dirname(source.path));
-      const dst = await itemEndpoint(cli, container ? child(target, name) : target, options);
+      const dst = await itemEndpoint(cli, container.item ? child(target, name) : target, options);
       return { kind: 'item', src, srcKey: pathBasename(source.path), dst: dst.endpoint, dstKey: dst.key };
     }
     const src = new DirEndpoint(source.path, source.path, (t) => cli.warn(t));
-    const dst = await treeEndpoint(cli, container ? child(target, `${name}/`) : target, options);
+    const dst = await treeEndpoint(cli, container.tree ? child(target, `${name}/`) : target, options);
     return { kind: 'tree', src, dst };
   }
   // A store location.
@@ -672,7 +677,7 @@ async function resolveJob(
     const prefix = asPrefix(source.key);
     const src = new StoreEndpoint(store, prefix, base);
     const name = basename(prefix) || (source.bucket ?? 'stowage');
-    const dst = await treeEndpoint(cli, container ? child(target, `${name}/`) : target, options);
+    const dst = await treeEndpoint(cli, container.tree ? child(target, `${name}/`) : target, options);
     return { kind: 'tree', src, dst };
   }
   const src = new StoreEndpoint(store, '', base);
@@ -686,7 +691,7 @@ async function resolveJob(
     );
   }
   if (target.kind === 'stdio') return { kind: 'stdout', src, srcKey: source.key };
-  const dst = await itemEndpoint(cli, container ? child(target, basename(source.key)) : target, options);
+  const dst = await itemEndpoint(cli, container.item ? child(target, basename(source.key)) : target, options);
   return { kind: 'item', src, srcKey: source.key, dst: dst.endpoint, dstKey: dst.key };
 }
 
