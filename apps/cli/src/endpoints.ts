@@ -124,7 +124,12 @@ export class DirEndpoint implements Endpoint {
   }
 
   async computeSha256(key: string, signal: AbortSignal): Promise<string> {
-    return sha256File(this.pathOf(key), signal);
+    return (await digestsOfFile(this.pathOf(key), signal)).sha256;
+  }
+
+  /** sha256 and md5 in one read: an S3 single-part etag is the md5, a local store's is the sha256's first half. */
+  digests(key: string, signal: AbortSignal): Promise<{ sha256: string; md5: string }> {
+    return digestsOfFile(this.pathOf(key), signal);
   }
 
   async read(key: string, signal: AbortSignal): Promise<Source> {
@@ -316,7 +321,16 @@ export class StoreEndpoint implements Endpoint {
 }
 
 export async function sha256File(path: string, signal?: AbortSignal): Promise<string> {
-  const hash = createHash('sha256');
+  return (await digestsOfFile(path, signal, false)).sha256;
+}
+
+async function digestsOfFile(
+  path: string,
+  signal?: AbortSignal,
+  withMd5 = true,
+): Promise<{ sha256: string; md5: string }> {
+  const sha = createHash('sha256');
+  const md5 = withMd5 ? createHash('md5') : undefined;
   const handle = await open(path, 'r');
   try {
     const buffer = Buffer.allocUnsafe(1024 * 1024);
@@ -324,12 +338,13 @@ export async function sha256File(path: string, signal?: AbortSignal): Promise<st
       if (signal?.aborted) throw new StorageError('Aborted', 'Interrupted', { operation: 'hash' });
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
       if (bytesRead === 0) break;
-      hash.update(buffer.subarray(0, bytesRead));
+      sha.update(buffer.subarray(0, bytesRead));
+      md5?.update(buffer.subarray(0, bytesRead));
     }
   } finally {
     await handle.close();
   }
-  return hash.digest('hex');
+  return { sha256: sha.digest('hex'), md5: md5?.digest('hex') ?? '' };
 }
 
 /** True when a path is a directory (following links); false for files; undefined when missing. */

@@ -1,5 +1,5 @@
 import { compareKeys, isStorageError } from '@stowage/core';
-import { type Endpoint, type Item, StoreEndpoint } from './endpoints.js';
+import { DirEndpoint, type Endpoint, type Item, StoreEndpoint } from './endpoints.js';
 import type { Progress } from './progress.js';
 
 /** Runs tasks with at most `size` in flight; `run` waits for a free slot. */
@@ -158,7 +158,24 @@ export async function syncTrees(src: Endpoint, dst: Endpoint, options: SyncOptio
   const differs = async (key: string, a: Item, b: Item): Promise<boolean> => {
     if (a.size !== b.size) return true;
     if (sameBackend && a.etag !== undefined && a.etag === b.etag) return false;
-    const [ra, rb] = await Promise.all([src.recordedSha256(key, signal), dst.recordedSha256(key, signal)]);
+    // A local file against an object: the object's etag is often the file's md5 (single-part
+    // S3 puts) or the first half of its sha256 (local mode). A match settles it, no request.
+    let localSha: string | undefined;
+    const local =
+      src instanceof DirEndpoint
+        ? { dir: src, other: b }
+        : dst instanceof DirEndpoint
+          ? { dir: dst, other: a }
+          : undefined;
+    if (local !== undefined && local.other.etag !== undefined) {
+      const digests = await local.dir.digests(key, signal);
+      localSha = digests.sha256;
+      const etag = local.other.etag.replaceAll('"', '').toLowerCase();
+      if (etag === digests.md5 || etag === digests.sha256.slice(0, 32)) return false;
+    }
+    const recorded = (side: Endpoint) =>
+      side instanceof DirEndpoint ? Promise.resolve(localSha) : side.recordedSha256(key, signal);
+    const [ra, rb] = await Promise.all([recorded(src), recorded(dst)]);
     if (ra !== undefined && rb !== undefined) return ra !== rb;
     // Without --checksum only local files are hashed (cheap); a store object with no recorded
     // sha256 is taken as equal when its size is.

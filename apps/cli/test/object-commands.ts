@@ -188,6 +188,43 @@ export function describeObjectCommands(name: string, setup: () => Promise<Target
       expect(verbose.stderr).toMatch(/\n\s+at /);
     });
 
+    it('sync and verify: directory → store → directory, then only the changes; exit 4 on differences', async () => {
+      const tree: Record<string, string> = {};
+      for (let i = 0; i < 20; i++) tree[`tree/d${i % 3}/f${i}.txt`] = `file number ${i}\n`;
+      await writeFiles(work, tree);
+      type Report = {
+        copied: number;
+        updated: number;
+        deleted: number;
+        unchanged: number;
+        failed: unknown[];
+      };
+      expect(json<Report>(await ok(['sync', './tree', 'synced/', '--json']))).toMatchObject({
+        copied: 20,
+        unchanged: 0,
+      });
+      // Same size, other bytes: only the sha256 tells.
+      await writeFile(join(work, 'tree/d0/f0.txt'), 'file number X\n');
+      await writeFile(join(work, 'tree/d1/f1.txt'), 'longer than it was\n');
+      const diff = await run(['verify', './tree', 'synced/', '--json']);
+      expect(diff.code, explain(diff)).toBe(4);
+      expect(json<{ differing: Array<{ key: string; reason: string }> }>(diff).differing).toEqual([
+        expect.objectContaining({ key: 'd0/f0.txt', reason: 'sha256' }),
+        expect.objectContaining({ key: 'd1/f1.txt', reason: 'size' }),
+      ]);
+      expect(json<Report>(await ok(['sync', './tree', 'synced/', '--json']))).toMatchObject({
+        copied: 0,
+        updated: 2,
+        unchanged: 18,
+      });
+      await ok(['verify', './tree', 'synced/']);
+      const down = join(await tempDir(`sync-down-${name}`), 'copy');
+      expect(json<Report>(await ok(['sync', 'synced/', down, '--json']))).toMatchObject({ copied: 20 });
+      expect(await readFile(join(down, 'd0/f0.txt'), 'utf8')).toBe('file number X\n');
+      const same = await ok(['verify', 'synced', down]);
+      expect(same.stdout).toContain('20 matching, 0 missing, 0 extra, 0 differing');
+    });
+
     it('put --no-overwrite refuses to replace; metadata and content type flags are kept', async () => {
       await writeFile(join(work, 'meta.dat'), 'x');
       await ok(['put', 'meta.dat', 'meta/one.dat', '--content-type', 'text/x-custom', '-m', 'owner=ann']);
