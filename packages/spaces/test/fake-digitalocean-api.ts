@@ -49,6 +49,8 @@ export class FakeDigitalOceanApi {
   forcedStatuses: number[] = [];
   /** While set, purge responses wait for it (to observe concurrent requests). */
   gate: Promise<void> | undefined;
+  /** Called with each purge DigitalOcean accepted, before it answers 204 (e.g. to clear an edge). */
+  onPurge: ((endpointId: string, files: readonly string[]) => void) | undefined;
   private server: Server | undefined;
   private inFlightBodies = new Set<string>();
   url = '';
@@ -192,6 +194,7 @@ export class FakeDigitalOceanApi {
     const list = this.purged.get(id) ?? [];
     list.push(...(files as string[]));
     this.purged.set(id, list);
+    this.onPurge?.(id, files as string[]);
     res.writeHead(204).end();
   }
 
