@@ -4,7 +4,7 @@
  * the real servers this repository tests with (moto 5.2.5 standing in for AWS, SeaweedFS
  * 4.48); see the README of this package for the findings.
  */
-export type S3Provider = 'aws' | 'spaces' | 'seaweedfs' | 'generic';
+export type S3Provider = 'aws' | 'spaces' | 'seaweedfs' | 'r2' | 'generic';
 
 export type ChecksumMode = 'WHEN_SUPPORTED' | 'WHEN_REQUIRED';
 
@@ -66,8 +66,15 @@ export interface S3Profile {
   readonly defaultRegion: string;
   /** Endpoint template (`{region}` substituted) when the configuration names none. */
   readonly endpointTemplate?: string;
+  /**
+   * The form of the endpoint, when the provider has no fixed one and the configuration must
+   * name it (an account-specific host): without `endpoint` (or a `client`) the configuration
+   * is invalid, and the message shows this.
+   */
+  readonly endpointRequired?: string;
 }
 
+const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
 const TiB = 1024 ** 4;
 
@@ -141,6 +148,44 @@ export const S3_PROFILES: Readonly<Record<S3Provider, S3Profile>> = {
     maxObjectSize: 5 * TiB,
     maxCopySize: 5 * GiB,
     defaultRegion: 'us-east-1',
+  },
+  // From Cloudflare's R2 documentation (S3 API compatibility, Extensions, Presigned URLs,
+  // Limits); tested against SeaweedFS as a stand-in (test/r2-profile.seaweedfs.test.ts).
+  r2: {
+    provider: 'r2',
+    // R2 answers both addressing styles; path style needs no per-bucket host name.
+    forcePathStyle: true,
+    // R2 has CRC32 only as a composite (multipart) checksum: the SDK's default full-object
+    // CRC32 on every request is refused, so checksums go only where an operation needs one.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    deleteObjectsContentMd5: true,
+    // No ACLs: x-amz-acl and the grant headers are not implemented; public access is per
+    // bucket (r2.dev or a custom domain), so per-object visibility is Unsupported.
+    acl: false,
+    // PutObject honours If-Match and If-None-Match (412 when the state differs): an R2 extension.
+    writeIfNoneMatch: true,
+    writeIfMatch: true,
+    // CompleteMultipartUpload documents no conditions: large conditional writes are refused.
+    multipartIfNoneMatch: false,
+    multipartIfMatch: false,
+    // Conditions on a copy's destination exist only as R2's own cf-copy-destination-if-*
+    // headers (beta), not the standard ones: a conditional copy streams into a conditional put.
+    copyConditionalWrite: false,
+    // PutBucketLifecycleConfiguration / GetBucketLifecycleConfiguration are implemented.
+    lifecycle: true,
+    dropsEmptyMetadataValues: false,
+    // Presigned URLs support GET, HEAD, PUT and DELETE; POST (HTML form uploads) is not supported.
+    postPolicy: false,
+    listOrder: 'lexicographic',
+    // 5 TiB less 5 GiB per object; one request (a PutObject, a part, a copy) at most 5 GiB less 5 MiB.
+    maxObjectSize: 5 * TiB - 5 * GiB,
+    maxCopySize: 5 * GiB - 5 * MiB,
+    // The bucket region is "auto" (an empty region and us-east-1 alias to it).
+    defaultRegion: 'auto',
+    endpointRequired: 'https://<ACCOUNT_ID>.r2.cloudflarestorage.com',
+    // Not modelled as flags (no capability asks for them): object lock, object tagging and
+    // versioning are not implemented; unicode metadata values are RFC 2047-encoded.
   },
   generic: {
     provider: 'generic',

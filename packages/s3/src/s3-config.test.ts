@@ -94,7 +94,11 @@ describe('S3 configuration', () => {
     [{ bucket: 'ok-bucket', endpoint: 'ftp://x' }, 'endpoint: must be an absolute http(s) URL'],
     [
       { bucket: 'ok-bucket', provider: 'minio' },
-      'provider: must be "aws", "spaces", "seaweedfs" or "generic"',
+      'provider: must be "aws", "spaces", "seaweedfs", "r2" or "generic"',
+    ],
+    [
+      { bucket: 'ok-bucket', provider: 'r2' },
+      'endpoint: is required by the r2 profile: https://<ACCOUNT_ID>.r2.cloudflarestorage.com',
     ],
     [{ bucket: 'ok-bucket', credentials: { accessKeyId: '' } }, 'credentials.accessKeyId: must not be empty'],
     [

@@ -209,6 +209,7 @@ const overridesSchema: z.ZodMiniType<S3ProfileOverrides, S3ProfileOverrides> = z
   maxCopySize: z.optional(positiveInteger()),
   defaultRegion: z.optional(nonEmpty()),
   endpointTemplate: z.optional(nonEmpty()),
+  endpointRequired: z.optional(nonEmpty()),
 });
 
 const credentialsSchema: z.ZodMiniType<ParsedS3Credentials, S3Credentials> = z.strictObject(
@@ -249,8 +250,15 @@ export const s3TuningSettings = {
 
 /** Every connection setting as a zod/mini schema (see `s3TuningSettings`). */
 export const s3ConnectionSettings = {
+  // The providers are the profiles' names: a new profile needs no change here.
   provider: z.optional(
-    z.enum(['aws', 'spaces', 'seaweedfs', 'generic'], 'must be "aws", "spaces", "seaweedfs" or "generic"'),
+    z.enum(
+      Object.keys(S3_PROFILES) as [S3Provider, ...S3Provider[]],
+      `must be ${Object.keys(S3_PROFILES)
+        .map((p) => JSON.stringify(p))
+        .join(', ')
+        .replace(/, ([^,]*)$/, ' or $1')}`,
+    ),
   ),
   overrides: z.optional(overridesSchema),
   endpoint: z.optional(httpUrl()),
@@ -320,17 +328,34 @@ export function notBesideClient<T extends { client?: unknown }>() {
   });
 }
 
+/** Refuses a configuration without `endpoint` (or `client`) whose profile has no fixed endpoint. */
+export function endpointWhereRequired<
+  T extends { provider?: S3Provider; overrides?: S3ProfileOverrides; endpoint?: string; client?: unknown },
+>() {
+  return z.superRefine((config: T, ctx) => {
+    if (config.endpoint !== undefined || config.client !== undefined) return;
+    const profile = resolveProfile(config.provider ?? 'aws', config.overrides ?? {});
+    if (profile.endpointRequired === undefined || profile.endpointTemplate !== undefined) return;
+    ctx.issues.push({
+      code: 'custom',
+      path: ['endpoint'],
+      message: `is required by the ${profile.provider} profile: ${profile.endpointRequired}`,
+      input: config,
+    });
+  });
+}
+
 type Unresolved<T> = Omit<T, 'credentials'> & { credentials?: ParsedS3Credentials };
 
 /** Validates a connection (unresolved: no profile applied). */
 export const s3ConnectionConfigSchema: z.ZodMiniType<Unresolved<S3ConnectionConfig>, S3ConnectionConfig> = z
   .strictObject(s3ConnectionSettings)
-  .check(notBesideClient<S3ConnectionConfig>());
+  .check(notBesideClient<S3ConnectionConfig>(), endpointWhereRequired<S3ConnectionConfig>());
 
 /** Validates a store configuration (unresolved: no profile applied). */
 export const s3StoreConfigSchema: z.ZodMiniType<Unresolved<S3StoreConfig>, S3StoreConfig> = z
   .strictObject(s3StoreSettings)
-  .check(notBesideClient<S3StoreConfig>());
+  .check(notBesideClient<S3StoreConfig>(), endpointWhereRequired<S3StoreConfig>());
 
 /** The default store name: the provider's (`seaweedfs`, `spaces`, `generic`), but `s3` for AWS. */
 export function defaultStoreName(provider: S3Provider | undefined): string {
