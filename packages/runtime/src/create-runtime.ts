@@ -134,6 +134,11 @@ export async function createRuntime(options: CreateRuntimeOptions = {}): Promise
         ...services.keys,
         ...(config.environment === undefined ? {} : { environment: config.environment }),
       },
+      // The service's upload cap is the Uploads service's (explicit service settings win).
+      uploads: {
+        ...(config.api?.maxUploadBytes === undefined ? {} : { maxBytes: config.api.maxUploadBytes }),
+        ...services.uploads,
+      },
       cdn: backend.cdn,
       bucketAdmin: backend.bucketAdmin,
       apiKeys: { secret: authSecret },

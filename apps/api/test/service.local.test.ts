@@ -1,0 +1,3 @@
+import { describeServiceScenarios } from './service-scenarios.js';
+
+describeServiceScenarios('local mode on PGlite', { config: () => ({ mode: 'local' }) });
