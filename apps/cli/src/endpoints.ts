@@ -333,6 +333,13 @@ async function digestsOfFile(
   const md5 = withMd5 ? createHash('md5') : undefined;
   const handle = await open(path, 'r');
   try {
+    if ((await handle.stat()).size <= 4 * 1024 * 1024) {
+      // Small files (most of a tree): one read, one buffer.
+      const bytes = await handle.readFile({ signal });
+      sha.update(bytes);
+      md5?.update(bytes);
+      return { sha256: sha.digest('hex'), md5: md5?.digest('hex') ?? '' };
+    }
     const buffer = Buffer.allocUnsafe(1024 * 1024);
     for (;;) {
       if (signal?.aborted) throw new StorageError('Aborted', 'Interrupted', { operation: 'hash' });
