@@ -33,13 +33,14 @@ const AWS = join(repo, '.venv/bin/aws');
 const HUGE = Number(process.env.STOWAGE_BENCH_HUGE_BYTES ?? 1024 * MiB);
 const ROUNDS = Number(process.env.STOWAGE_BENCH_ROUNDS ?? 2);
 
-const target = await s3TestTarget('seaweedfs');
-if (!target.available) {
+const probed = await s3TestTarget('seaweedfs');
+if (!probed.available) {
   console.error(
-    `${target.reason}\nStart the servers: bash tooling/servers/start.sh seaweedfs && . tooling/servers/env.sh`,
+    `${probed.reason}\nStart the servers: bash tooling/servers/start.sh seaweedfs && . tooling/servers/env.sh`,
   );
   process.exit(1);
 }
+const target: AvailableS3Target = probed;
 for (const [tool, path] of [
   ['stowage (pnpm build)', STOWAGE],
   ['aws (bash tooling/servers/install.sh)', AWS],
