@@ -7,7 +7,7 @@ import {
 } from '@stowage/core';
 import { etagsMatch } from '@stowage/kit';
 import { locate } from './read-routed.js';
-import type { Router } from './router.js';
+import type { Op } from './router.js';
 import { writeRouted } from './write-routed.js';
 
 /**
@@ -21,12 +21,12 @@ import { writeRouted } from './write-routed.js';
  * `ifMatch` or changed while it was streamed; AlreadyExists under `ifNoneMatch`.
  */
 export async function copyRouted(
-  router: Router,
+  op: Op,
   from: string,
   to: string,
   options: CopyOptions,
 ): Promise<ObjectInfo> {
-  const source = await locate(router, from, options.signal);
+  const source = await locate(op, from, options.signal);
   if (options.ifMatch !== undefined && !etagsMatch(source.info.etag, options.ifMatch)) {
     throw new StorageError(
       'PreconditionFailed',
@@ -37,7 +37,7 @@ export async function copyRouted(
     );
   }
   const conditions = { ifNoneMatch: options.ifNoneMatch, signal: options.signal };
-  return writeRouted(router, to, 'copy', conditions, async (target, pass) => {
+  return writeRouted(op, to, 'copy', conditions, async (target, pass) => {
     if (source.store === target && target.capabilities.serverSideCopy) {
       const copyOptions: CopyOptions = { ...options };
       if (pass.ifNoneMatch !== undefined) copyOptions.ifNoneMatch = pass.ifNoneMatch;

@@ -1,4 +1,4 @@
-import type { Clock, JobStateStore, Logger, ObjectStore } from '@stowage/core';
+import type { Clock, JobStateStore, Locks, Logger, ObjectStore } from '@stowage/core';
 import { clockSchema, parseConfig } from '@stowage/kit';
 import * as z from 'zod/mini';
 
@@ -26,6 +26,21 @@ export interface HybridStoreConfig {
    * milliseconds (by `clock`) passed since the last attempt. 0 turns it off. Default 5000.
    */
   cleanupIntervalMs?: number;
+  /**
+   * Per-key shared/exclusive locks (and, when following a rollout, its version gates). Pass
+   * locks shared by every process of a rollout (e.g. `PostgresLocks`) together with a shared
+   * `jobs`: the stale-copy records are then re-read under each key's lock. Default: locks
+   * within this process.
+   */
+  locks?: Locks;
+  /**
+   * When following a rollout (`followRollout`): once the Migrator has settled the current
+   * version, put/get/head/exists/delete run without per-key locks (README, "Several
+   * processes"). `false` keeps every operation locked. Default true.
+   */
+  fastPath?: boolean;
+  /** How often a process at an unsettled rollout version checks whether it was settled. Default 1000 ms. */
+  settledCheckMs?: number;
 }
 
 /** The parsed configuration: defaults resolved. */
@@ -38,11 +53,15 @@ export interface ParsedHybridStoreConfig {
   clock?: Clock;
   logger?: Logger;
   cleanupIntervalMs: number;
+  locks?: Locks;
+  fastPath: boolean;
+  settledCheckMs: number;
 }
 
 const OBJECT_STORE_METHODS = ['put', 'get', 'head', 'exists', 'delete', 'deleteMany', 'copy', 'listPage'];
 const JOB_STATE_METHODS = ['get', 'save', 'delete', 'list'];
 const LOGGER_METHODS = ['debug', 'info', 'warn', 'error', 'child'];
+const LOCKS_METHODS = ['acquire', 'tryAcquire', 'close'];
 
 /** An object with the methods of a port (it is used, never copied, so its own checks apply). */
 function portSchema<T>(methods: readonly string[], what: string): z.ZodMiniType<T, T> {
@@ -80,6 +99,14 @@ export const hybridStoreConfigSchema: z.ZodMiniType<ParsedHybridStoreConfig, Hyb
             z.refine((n) => Number.isFinite(n) && n >= 0, 'must be a non-negative number of milliseconds'),
           ),
         5000,
+      ),
+      locks: z.optional(portSchema<Locks>(LOCKS_METHODS, 'a Locks')),
+      fastPath: z._default(z.boolean('must be true or false'), true),
+      settledCheckMs: z._default(
+        z
+          .number('must be a positive number of milliseconds')
+          .check(z.refine((n) => Number.isFinite(n) && n > 0, 'must be a positive number of milliseconds')),
+        1000,
       ),
     },
     'must be an object of settings',

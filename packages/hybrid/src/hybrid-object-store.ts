@@ -6,13 +6,18 @@ import {
   type DeleteManyResult,
   type GetOptions,
   type GetResult,
+  type JobStateStore,
   type ListEntry,
+  type Locks,
+  type Logger,
   NoopLogger,
   type ObjectInfo,
   type ObjectStore,
   type PresignedRequest,
   type PresignGetOptions,
   type PresignPutOptions,
+  type RolloutState,
+  StorageError,
   SystemClock,
   throwIfAborted,
 } from '@stowage/core';
@@ -26,12 +31,16 @@ import {
 } from '@stowage/kit';
 import { copyRouted } from './copy-routed.js';
 import { deleteBatchBoth, deleteBoth } from './delete-both.js';
+import { fastDelete, fastExists, fastRead, fastWrite } from './fast-path.js';
 import { type HybridStoreConfig, parseHybridStoreConfig } from './hybrid-config.js';
 import { InProcessJobStateStore } from './in-process-job-state.js';
+import { LocalKeyLocking, LocalLocks, PortKeyLocking } from './key-locks.js';
 import { listMerged } from './list-merged.js';
 import { presignGetRouted, presignPutRouted } from './presign-routed.js';
 import { existsOnReadableSide, type Location, locate, readFirst, sideHolding } from './read-routed.js';
 import { type RelocateOutcome, relocateLocked } from './relocate.js';
+import { RolloutFollower, type RolloutMode } from './rollout-follower.js';
+import { RolloutMarkers } from './rollout-marker.js';
 import { Router } from './router.js';
 import type { Side } from './routing.js';
 import { limitBody } from './size-limit.js';
@@ -68,8 +77,17 @@ export class HybridObjectStore extends CheckedObjectStore {
   readonly capabilities: Readonly<Capabilities>;
   readonly from: ObjectStore;
   readonly to: ObjectStore;
+  /** Where stale-copy records, the rollout marker and (by default) Migrator checkpoints live. */
+  readonly jobs: JobStateStore;
   private readonly router: Router;
   private readonly cleaner: StaleCopyCleaner;
+  private readonly locks: Locks | undefined;
+  private readonly markers: RolloutMarkers;
+  private readonly namespace: string;
+  private readonly fastPath: boolean;
+  private readonly settledCheckMs: number;
+  private readonly logger: Logger;
+  private rolloutName: string | undefined;
 
   /** @throws ConfigInvalid naming each bad setting (percentage, namespace, the same store on both sides, …). */
   constructor(config: HybridStoreConfig) {
@@ -80,18 +98,23 @@ export class HybridObjectStore extends CheckedObjectStore {
     if (parsed.jobs === undefined) {
       logger.warn('hybrid: no JobStateStore given; pending cleanups are kept in memory only');
     }
-    const index = new StaleCopyIndex(
-      parsed.jobs ?? new InProcessJobStateStore(),
-      parsed.namespace,
-      clock,
-      logger,
-    );
+    this.jobs = parsed.jobs ?? new InProcessJobStateStore();
+    // With shared locks, several processes share the records: re-read them under each lock.
+    const index = new StaleCopyIndex(this.jobs, parsed.namespace, clock, logger, parsed.locks !== undefined);
     this.from = parsed.from;
     this.to = parsed.to;
     this.capabilities = Object.freeze(
       intersectCapabilities(parsed.from.capabilities, parsed.to.capabilities),
     );
-    this.router = new Router(parsed.from, parsed.to, parsed.percentage, index, logger, () =>
+    this.locks = parsed.locks;
+    this.markers = new RolloutMarkers(this.jobs, parsed.namespace);
+    this.namespace = parsed.namespace;
+    this.fastPath = parsed.fastPath;
+    this.settledCheckMs = parsed.settledCheckMs;
+    this.logger = logger;
+    const keyLocks =
+      parsed.locks === undefined ? new LocalKeyLocking() : new PortKeyLocking(parsed.locks, parsed.namespace);
+    this.router = new Router(parsed.from, parsed.to, parsed.percentage, index, logger, keyLocks, () =>
       this.cleaner.afterOperation(),
     );
     this.cleaner = new StaleCopyCleaner(this.router, clock, parsed.cleanupIntervalMs);
@@ -108,9 +131,106 @@ export class HybridObjectStore extends CheckedObjectStore {
    * afterwards. Safe at any time: reads fall back to the other side on NotFound, so keys
    * not yet migrated stay readable; the Migrator moves them.
    * @throws InvalidInput unless an integer from 0 to 100 (the percentage is kept then).
+   * @throws Conflict while the store follows a rollout (`followRollout`): set that instead.
    */
   setPercentage(percentage: number): void {
     this.router.setPercentage(percentage);
+  }
+
+  /**
+   * Takes the percentage from a shared, versioned rollout from now on (README, "Several
+   * processes"): every process following it operates at one rollout version at a time, so
+   * processes never disagree about where a key lives while an operation is in flight, and
+   * once the Migrator settles a version, put/get/head/exists/delete skip the per-key locks.
+   * A rollout that was never set is seeded with the current percentage. Operations wait
+   * until the first version is adopted. Every process of the rollout must follow it, with
+   * the same `locks`, `jobs` and `namespace`.
+   * @returns a function that stops watching for changes; the store stays at the version it
+   * has (others then wait for it to leave): `close()` the store to leave the rollout.
+   * @throws Conflict when the store already follows a rollout.
+   */
+  followRollout(rollouts: RolloutState, name: string = this.namespace): () => void {
+    if (this.router.follower !== undefined) {
+      throw new StorageError('Conflict', 'This hybrid store already follows a rollout', {
+        operation: 'hybrid.followRollout',
+        backend: 'hybrid',
+      });
+    }
+    if (this.locks === undefined) {
+      this.logger.warn(
+        'hybrid: following a rollout without shared locks; processes will not coordinate (pass `locks`)',
+      );
+    }
+    const follower = new RolloutFollower({
+      rollouts,
+      name,
+      locks: this.locks ?? new LocalLocks(),
+      markers: this.markers,
+      namespace: this.namespace,
+      logger: this.logger,
+      fastPath: this.fastPath,
+      settledCheckMs: this.settledCheckMs,
+      seedPercentage: this.router.percentage,
+    });
+    this.router.follower = follower;
+    this.rolloutName = name;
+    follower.start();
+    return () => follower.stopWatching();
+  }
+
+  /**
+   * The rollout this store follows and the version it operates at: `mode` "fast" once the
+   * Migrator settled that version. Undefined when not following, or before the first adoption.
+   */
+  get rollout(): { name: string; version: number; percentage: number; mode: RolloutMode } | undefined {
+    const state = this.router.follower?.state;
+    return state === undefined || this.rolloutName === undefined
+      ? undefined
+      : { name: this.rolloutName, ...state };
+  }
+
+  /**
+   * The rollout version operations are admitted at now (waiting for an adoption in
+   * progress), or undefined when the store does not follow a rollout.
+   * @throws Unavailable as operations do when the rollout cannot be reached.
+   */
+  async currentRollout(signal?: AbortSignal): Promise<{ version: number; percentage: number } | undefined> {
+    if (this.router.follower === undefined) return undefined;
+    const ticket = await this.router.enter(signal);
+    ticket.done();
+    return ticket.version === undefined
+      ? undefined
+      : { version: ticket.version, percentage: ticket.percentage };
+  }
+
+  /**
+   * Declares rollout `version` settled (the Migrator calls this after a complete pass at
+   * that version with no failure): every key is on its routed side. Refused (false) unless
+   * this store operates at `version` and no stale copy is recorded on a routed side.
+   * @throws Unavailable when the job state store fails.
+   */
+  async settleRollout(version: number): Promise<boolean> {
+    const follower = this.router.follower;
+    if (follower === undefined) return false;
+    const ticket = await this.router.enter();
+    try {
+      if (ticket.version !== version) return false;
+      const { index } = this.router;
+      await index.refresh();
+      for (const key of index.pendingKeys()) {
+        if (index.staleSide(key) === this.router.routeAt(key, ticket.percentage)) return false;
+      }
+      const at = new Date().toISOString();
+      await this.markers.update((marker) => ({
+        ...marker,
+        settled: { version, percentage: ticket.percentage, at },
+      }));
+      follower.markSettled(version);
+      this.logger.info('hybrid: rollout version settled', { version, percentage: ticket.percentage });
+      return true;
+    } finally {
+      ticket.done();
+    }
   }
 
   /** The side `key` routes to at the current percentage. */
@@ -146,32 +266,40 @@ export class HybridObjectStore extends CheckedObjectStore {
   protected putObject(key: string, body: Body, options: CheckedPutOptions): Promise<ObjectInfo> {
     const limit = this.capabilities.maxObjectSize;
     const ctx = this.ctx('put', key);
-    return this.router.exclusive([key], 'put', () =>
-      writeRouted(this.router, key, 'write', options, (store, pass) =>
-        store.put(key, limitBody(body, limit, store.capabilities.maxObjectSize, ctx), {
-          ...options,
-          ...pass,
-        }),
-      ),
-    );
+    const write = (
+      store: ObjectStore,
+      pass: { ifNoneMatch?: '*' | undefined; ifMatch?: string | undefined },
+    ) =>
+      store.put(key, limitBody(body, limit, store.capabilities.maxObjectSize, ctx), { ...options, ...pass });
+    return this.router.exclusive([key], 'put', (op) => writeRouted(op, key, 'write', options, write), {
+      signal: options.signal,
+      fast: (op) => fastWrite(op, key, 'write', options, write),
+    });
   }
 
   /** Reads from the routed side, then the other side on NotFound only (never a recorded stale copy). @throws NotFound */
   protected getObject(key: string, options: GetOptions): Promise<GetResult> {
-    return this.router.shared(key, 'get', () =>
-      readFirst(this.router, key, (store) => store.get(key, options)),
-    );
+    const read = (store: ObjectStore) => store.get(key, options);
+    return this.router.shared(key, 'get', (op) => readFirst(op, key, read), {
+      signal: options.signal,
+      fast: (op) => fastRead(op, key, read),
+    });
   }
 
   /** @throws NotFound when neither side holds a fresh copy. */
   protected headObject(key: string, options: { signal?: AbortSignal }): Promise<ObjectInfo> {
-    return this.router.shared(key, 'head', () =>
-      readFirst(this.router, key, (store) => store.head(key, options)),
-    );
+    const read = (store: ObjectStore) => store.head(key, options);
+    return this.router.shared(key, 'head', (op) => readFirst(op, key, read), {
+      signal: options.signal,
+      fast: (op) => fastRead(op, key, read),
+    });
   }
 
   protected override existsObject(key: string, options: { signal?: AbortSignal }): Promise<boolean> {
-    return this.router.shared(key, 'exists', () => existsOnReadableSide(this.router, key, options));
+    return this.router.shared(key, 'exists', (op) => existsOnReadableSide(op, key, options), {
+      signal: options.signal,
+      fast: (op) => fastExists(op, key, options),
+    });
   }
 
   /**
@@ -179,7 +307,10 @@ export class HybridObjectStore extends CheckedObjectStore {
    * @throws the backend's error when neither side deleted.
    */
   protected deleteObject(key: string, options: { signal?: AbortSignal }): Promise<void> {
-    return this.router.exclusive([key], 'delete', () => deleteBoth(this.router, key, options.signal));
+    return this.router.exclusive([key], 'delete', (op) => deleteBoth(op, key, options.signal), {
+      signal: options.signal,
+      fast: (op) => fastDelete(op, key, options.signal),
+    });
   }
 
   /** One `deleteMany` per side for the batch; per-key leftovers are recorded stale. Never throws per key. */
@@ -187,12 +318,16 @@ export class HybridObjectStore extends CheckedObjectStore {
     keys: readonly string[],
     options: { signal?: AbortSignal },
   ): Promise<DeleteManyResult> {
-    await this.router.ready();
-    try {
-      return await deleteBatchBoth(this.router, [...new Set(keys)], options.signal);
-    } finally {
-      this.router.afterOperation();
-    }
+    const distinct = [...new Set(keys)];
+    if (distinct.length === 0) return { deleted: 0, errors: [] };
+    return this.router.exclusive(
+      distinct,
+      'deleteMany',
+      (op) => deleteBatchBoth(op, distinct, options.signal),
+      {
+        signal: options.signal,
+      },
+    );
   }
 
   /**
@@ -202,16 +337,24 @@ export class HybridObjectStore extends CheckedObjectStore {
    * @throws NotFound for a missing source; as the write protocol for the destination.
    */
   protected copyObject(from: string, to: string, options: CheckedCopyOptions): Promise<ObjectInfo> {
-    return this.router.exclusive([to], 'copy', () => copyRouted(this.router, from, to, options), [from]);
+    return this.router.exclusive([to], 'copy', (op) => copyRouted(op, from, to, options), {
+      sharedKeys: [from],
+      signal: options.signal,
+    });
   }
 
   /** Copy, then delete the source, both under the keys' exclusive locks. @throws as `copy`. */
   protected override moveObject(from: string, to: string, options: CheckedCopyOptions): Promise<ObjectInfo> {
-    return this.router.exclusive([from, to], 'move', async () => {
-      const info = await copyRouted(this.router, from, to, options);
-      if (from !== to) await deleteBoth(this.router, from, options.signal);
-      return info;
-    });
+    return this.router.exclusive(
+      [from, to],
+      'move',
+      async (op) => {
+        const info = await copyRouted(op, from, to, options);
+        if (from !== to) await deleteBoth(op, from, options.signal);
+        return info;
+      },
+      { signal: options.signal },
+    );
   }
 
   /** Both sides merged in byte order, without duplicates or stale copies: see `listMerged`. */
@@ -241,7 +384,7 @@ export class HybridObjectStore extends CheckedObjectStore {
    */
   locate(key: string, options: { signal?: AbortSignal } = {}): Promise<Location> {
     return this.checked('locate', key, options.signal, () =>
-      this.router.shared(key, 'locate', () => locate(this.router, key, options.signal)),
+      this.router.shared(key, 'locate', (op) => locate(op, key, options.signal), { signal: options.signal }),
     );
   }
 
@@ -252,7 +395,7 @@ export class HybridObjectStore extends CheckedObjectStore {
    */
   publicUrl(key: string, cdns: Record<Side, Pick<Cdn, 'publicUrl'>>): Promise<string> {
     return this.checked('publicUrl', key, undefined, async () => {
-      const side = await this.router.shared(key, 'publicUrl', () => sideHolding(this.router, key));
+      const side = await this.router.shared(key, 'publicUrl', (op) => sideHolding(op, key));
       return cdns[side].publicUrl(key);
     });
   }
@@ -267,7 +410,9 @@ export class HybridObjectStore extends CheckedObjectStore {
    */
   relocate(key: string, options: { signal?: AbortSignal; dryRun?: boolean } = {}): Promise<RelocateOutcome> {
     return this.checked('relocate', key, options.signal, () =>
-      this.router.exclusive([key], 'relocate', () => relocateLocked(this.router, key, options)),
+      this.router.exclusive([key], 'relocate', (op) => relocateLocked(op, key, options), {
+        signal: options.signal,
+      }),
     );
   }
 
@@ -285,9 +430,15 @@ export class HybridObjectStore extends CheckedObjectStore {
     await this.router.index.refresh();
   }
 
-  /** Stops background cleanups and waits for one in progress. Operations keep working. */
-  close(): Promise<void> {
-    return this.cleaner.close();
+  /**
+   * Stops background cleanups and waits for one in progress. Operations keep working, except
+   * on a store following a rollout: it leaves the rollout (releases its version gate once
+   * operations in flight end) and later operations fail with Unavailable.
+   */
+  async close(): Promise<void> {
+    await this.cleaner.close();
+    await this.router.follower?.close();
+    await this.router.locks.settle();
   }
 
   /** Logs show the sides by name only: a side's own configuration may hold secrets. */

@@ -12,7 +12,7 @@ import {
 import { assertPageProgress, decodeKeyCursor } from '@stowage/kit';
 import type { HybridObjectStore } from './hybrid-object-store.js';
 import type { RelocateOutcome } from './relocate.js';
-import { otherSide, type Side } from './routing.js';
+import { otherSide, routeFor, type Side } from './routing.js';
 import type { CleanupReport } from './stale-copy-cleaner.js';
 
 /** JobStateStore kind of migration checkpoints. */
@@ -20,8 +20,8 @@ export const MIGRATION_JOB_KIND = 'migration';
 
 export interface MigratorOptions {
   store: HybridObjectStore;
-  /** Where the checkpoint lives (kind "migration", id `jobId`). */
-  jobs: JobStateStore;
+  /** Where the checkpoint lives (kind "migration", id `jobId`). Default: the store's `jobs`. */
+  jobs?: JobStateStore;
   /** Keys moved at once. Default 4. */
   concurrency?: number;
   /** Report what would move without changing anything. */
@@ -52,6 +52,13 @@ export interface MigrationReport {
   dryRun: boolean;
   /** The percentage the last pass ran at. */
   percentage: number;
+  /** The rollout version the last pass ran at, when the store follows a rollout. */
+  rolloutVersion?: number;
+  /**
+   * Following a rollout: whether this run settled its version (a complete pass at it with no
+   * failure, and no stale copy recorded on a routed side), so processes take the fast path.
+   */
+  settled?: boolean;
   /** Distinct keys seen on either side. */
   scanned: number;
   /** Keys copied to their routed side (each verified by sha256 before its source was removed). */
@@ -84,11 +91,13 @@ export interface MigrationProgress extends MigrationReport {
 interface Checkpoint {
   format: 1;
   percentage: number;
+  /** The rollout version of the pass (following a rollout): a run resumes only at the same version. */
+  version?: number;
   prefix: string;
   /** Every key up to and including this one is finished. */
   after?: string;
   done: boolean;
-  report: Omit<MigrationReport, 'jobId' | 'dryRun' | 'completed' | 'cleanups' | 'resumedAfter'>;
+  report: Omit<MigrationReport, 'jobId' | 'dryRun' | 'completed' | 'cleanups' | 'resumedAfter' | 'settled'>;
 }
 
 const MAX_RECORDED_FAILURES = 1000;
@@ -123,13 +132,20 @@ export class Migrator extends EventEmitter {
   private state: MigrationReport;
   private version = 0;
   private running = false;
+  /** The routing the current pass runs with. */
+  private routing: { percentage: number; version: number | undefined } = {
+    percentage: 0,
+    version: undefined,
+  };
+  /** `state.failed.length` when the passes at the current routing began. */
+  private failuresBefore = 0;
 
   /** @throws ConfigInvalid for bad options. */
   constructor(options: MigratorOptions) {
     super();
     const ctx = { operation: 'migrator.create', backend: 'hybrid' };
-    if (options.store === undefined || options.jobs === undefined) {
-      throw new StorageError('ConfigInvalid', 'Migrator needs a `store` and a `jobs` JobStateStore', ctx);
+    if (options.store === undefined) {
+      throw new StorageError('ConfigInvalid', 'Migrator needs a `store`', ctx);
     }
     const concurrency = options.concurrency ?? 4;
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
@@ -152,7 +168,7 @@ export class Migrator extends EventEmitter {
       );
     }
     this.store = options.store;
-    this.jobs = options.jobs;
+    this.jobs = options.jobs ?? options.store.jobs;
     this.concurrency = concurrency;
     this.dryRun = options.dryRun ?? false;
     this.jobId = options.jobId ?? 'default';
@@ -191,9 +207,10 @@ export class Migrator extends EventEmitter {
     const saved = this.dryRun ? null : await this.jobs.get<Checkpoint>(MIGRATION_JOB_KIND, this.jobId);
     this.version = saved?.version ?? 0;
     let after: string | undefined;
-    const percentage = this.store.percentage;
-    this.state = this.freshReport(percentage);
-    if (saved !== null && this.resumable(saved, percentage)) {
+    this.routing = await this.currentRouting();
+    this.state = this.freshReport(this.routing.percentage);
+    this.failuresBefore = 0;
+    if (saved !== null && this.resumable(saved)) {
       after = saved.data.after;
       Object.assign(this.state, structuredClone(saved.data.report));
       if (after !== undefined) this.state.resumedAfter = after;
@@ -202,6 +219,8 @@ export class Migrator extends EventEmitter {
       const pass = await this.runPass(after);
       if (pass === 'restart') {
         after = undefined;
+        this.routing = await this.currentRouting();
+        this.failuresBefore = this.state.failed.length;
         continue;
       }
       break;
@@ -211,22 +230,52 @@ export class Migrator extends EventEmitter {
         this.signal === undefined ? {} : { signal: this.signal },
       );
       await this.saveCheckpoint(undefined, true);
+      const version = this.routing.version;
+      if (version !== undefined) {
+        // A complete pass at this version with no failure (the failure list is capped: beyond
+        // it, no settling): the store then refuses if a stale copy is recorded on a routed side.
+        const clean =
+          this.state.failed.length === this.failuresBefore &&
+          this.state.failed.length < MAX_RECORDED_FAILURES;
+        this.state.settled = clean && (await this.store.settleRollout(version));
+      }
     }
     this.state.completed = true;
     return this.report;
   }
 
-  private resumable(saved: JobState<Checkpoint>, percentage: number): boolean {
+  /** The percentage (and rollout version, when following one) scans run with now. */
+  private async currentRouting(): Promise<{ percentage: number; version: number | undefined }> {
+    const rollout = await this.store.currentRollout(this.signal);
+    return rollout ?? { percentage: this.store.percentage, version: undefined };
+  }
+
+  /** Whether the routing changed since the pass began (a percentage change, or a newer rollout version). */
+  private routingChanged(): boolean {
+    if (this.routing.version === undefined) return this.store.percentage !== this.routing.percentage;
+    return this.store.rollout?.version !== this.routing.version;
+  }
+
+  private resumable(saved: JobState<Checkpoint>): boolean {
     const data = saved.data;
-    return data?.format === 1 && !data.done && data.percentage === percentage && data.prefix === this.prefix;
+    return (
+      data?.format === 1 &&
+      !data.done &&
+      data.percentage === this.routing.percentage &&
+      data.version === this.routing.version &&
+      data.prefix === this.prefix
+    );
   }
 
   /** One scan of both sides from `after`. 'restart' when the percentage changed under it. */
   private async runPass(after: string | undefined): Promise<'done' | 'restart'> {
-    const percentage = this.store.percentage;
+    const { percentage, version } = this.routing;
     this.state.percentage = percentage;
+    if (version !== undefined) this.state.rolloutVersion = version;
     this.state.passes++;
-    this.emit('pass', { percentage, after });
+    // Following a rollout, other processes record stale copies too: know them before scanning.
+    if (version !== undefined && !this.dryRun) await this.store.refreshPendingCleanups();
+    this.emit('pass', { percentage, after, ...(version === undefined ? {} : { version }) });
     const window = new FinishedWindow(after);
     const inFlight = new Set<Promise<void>>();
     let sinceCheckpoint = 0;
@@ -244,13 +293,13 @@ export class Migrator extends EventEmitter {
     try {
       for await (const entry of this.scan(after)) {
         if (this.signal?.aborted) break;
-        if (this.store.percentage !== percentage) {
+        if (this.routingChanged()) {
           restart = true;
           break;
         }
         this.state.scanned++;
         window.start(entry.key);
-        const routed = this.store.routeOf(entry.key);
+        const routed = routeFor(entry.key, percentage);
         const misplaced = entry.sides.has(otherSide(routed)) || this.store.staleSide(entry.key) !== undefined;
         if (!misplaced) {
           await finish(entry.key, true);
@@ -398,14 +447,23 @@ export class Migrator extends EventEmitter {
   /** Saves the checkpoint (compare-and-swap on the job version; saves never overlap). */
   private saveCheckpoint(after: string | undefined, done: boolean): Promise<void> {
     if (this.dryRun) return Promise.resolve();
-    const { jobId: _j, dryRun: _d, completed: _c, cleanups: _u, resumedAfter: _r, ...report } = this.state;
+    const {
+      jobId: _j,
+      dryRun: _d,
+      completed: _c,
+      cleanups: _u,
+      resumedAfter: _r,
+      settled: _s,
+      ...report
+    } = this.state;
     const data: Checkpoint = {
       format: 1,
-      percentage: this.state.percentage,
+      percentage: this.routing.percentage,
       prefix: this.prefix,
       done,
       report,
     };
+    if (this.routing.version !== undefined) data.version = this.routing.version;
     if (after !== undefined) data.after = after;
     const next = this.saving.then(async () => {
       const saved = await this.withRetries(

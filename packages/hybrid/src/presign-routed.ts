@@ -13,8 +13,8 @@ import type { Router } from './router.js';
  * A URL issued before the key migrates answers 404 once the old copy is removed: ask again.
  */
 export function presignGetRouted(router: Router, key: string, options: PresignGetOptions): Promise<string> {
-  return router.shared(key, 'presignGet', async () =>
-    router.backend(await sideHolding(router, key)).presignGet(key, options),
+  return router.shared(key, 'presignGet', async (op) =>
+    op.backend(await sideHolding(op, key)).presignGet(key, options),
   );
 }
 
@@ -31,14 +31,14 @@ export function presignPutRouted(
   key: string,
   options: PresignPutOptions,
 ): Promise<PresignedRequest> {
-  return router.exclusive([key], 'presignPut', async () => {
-    const side = router.routeOf(key);
-    await relocateLocked(router, key, {});
-    if (router.index.staleSide(key) !== undefined) {
+  return router.exclusive([key], 'presignPut', async (op) => {
+    const side = op.routeOf(key);
+    await relocateLocked(op, key, {});
+    if (op.index.staleSide(key) !== undefined) {
       throw new StorageError('Unavailable', 'A stale copy of this key could not be removed yet; retry', {
         key,
       });
     }
-    return router.backend(side).presignPut(key, options);
+    return op.backend(side).presignPut(key, options);
   });
 }

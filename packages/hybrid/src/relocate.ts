@@ -1,9 +1,12 @@
 import { type GetResult, isStorageError, type PutOptions, StorageError } from '@stowage/core';
 import { etagsMatch, hashingStream, sha256OfStream } from '@stowage/kit';
 import { preservedPutOptions } from './copy-routed.js';
-import type { Router } from './router.js';
+import type { Op } from './router.js';
 import { otherSide, type Side } from './routing.js';
 import { removeOtherCopy } from './write-routed.js';
+
+/** Deleting a copy that failed verification is tried this many times before it is recorded stale. */
+const DISCARD_ATTEMPTS = 3;
 
 /** What `relocate` did with one key. */
 export type RelocateOutcome =
@@ -29,22 +32,23 @@ export type RelocateOutcome =
  * @throws Conflict when the source changed during the copy (only possible from another process).
  */
 export async function relocateLocked(
-  router: Router,
+  op: Op,
   key: string,
   options: { signal?: AbortSignal | undefined; dryRun?: boolean | undefined },
 ): Promise<RelocateOutcome> {
-  const { index } = router;
-  await index.resync(key);
-  const dest = router.routeOf(key);
+  const { index } = op;
+  await op.resync(key);
+  const dest = op.routeOf(key);
   const src = otherSide(dest);
   const stale = index.staleSide(key);
-  const srcStore = router.backend(src);
-  const destStore = router.backend(dest);
+  const srcStore = op.backend(src);
+  const destStore = op.backend(dest);
   const signalOpt = options.signal === undefined ? {} : { signal: options.signal };
 
   const clean = async (side: Side): Promise<RelocateOutcome> => {
     if (!options.dryRun) {
-      await router.backend(side).delete(key, signalOpt);
+      op.assertHeld();
+      await op.backend(side).delete(key, signalOpt);
       await index.clear(key);
     }
     return { status: 'cleaned', side };
@@ -81,7 +85,7 @@ export async function relocateLocked(
     }
     if (occupied) {
       got.body.destroy();
-      return resolveDuplicate(router, key, src, dest);
+      return resolveDuplicate(op, key, src, dest);
     }
   }
   // The hasher fails the last read (Integrity) when the source is short or does not match
@@ -95,11 +99,12 @@ export async function relocateLocked(
   if (useIfNoneMatch) putOptions.ifNoneMatch = '*';
   if (got.info.sha256 !== undefined && destStore.capabilities.sha256) putOptions.sha256 = got.info.sha256;
   try {
+    op.assertHeld();
     await destStore.put(key, hashed.body, putOptions);
   } catch (error) {
     // Destroying the hasher destroys the source body too, whatever state the put left it in.
     hashed.body.destroy();
-    if (isStorageError(error, 'AlreadyExists')) return resolveDuplicate(router, key, src, dest);
+    if (isStorageError(error, 'AlreadyExists')) return resolveDuplicate(op, key, src, dest);
     throw error;
   }
   hashed.body.destroy();
@@ -108,11 +113,19 @@ export async function relocateLocked(
   const copied = hashed.result();
   const discardCopy = async (why: StorageError): Promise<never> => {
     if (stale !== dest) {
-      try {
-        await destStore.delete(key);
-      } catch (error) {
-        index.noteFailure(key, error);
-        await index.markStale(key, dest, 'migrate');
+      // A few attempts: a copy recorded stale on its routed side keeps a rollout from settling.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await destStore.delete(key);
+          break;
+        } catch (error) {
+          index.noteFailure(key, error);
+          if (attempt >= DISCARD_ATTEMPTS) {
+            await index.markStale(key, dest, 'migrate');
+            break;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+        }
       }
     }
     throw why;
@@ -142,7 +155,7 @@ export async function relocateLocked(
       new StorageError('Conflict', 'The source changed during migration; it was kept', { key }),
     );
   }
-  const removed = await removeOtherCopy(router, key, dest, 'migrate');
+  const removed = await removeOtherCopy(op, key, dest, 'migrate');
   return {
     status: 'moved',
     from: src,
@@ -159,19 +172,14 @@ export async function relocateLocked(
  * Identical bytes (sha256 of both, streamed) complete the move; otherwise the routed side's
  * copy is the one reads already return, so it is kept and the other removed.
  */
-async function resolveDuplicate(
-  router: Router,
-  key: string,
-  src: Side,
-  dest: Side,
-): Promise<RelocateOutcome> {
+async function resolveDuplicate(op: Op, key: string, src: Side, dest: Side): Promise<RelocateOutcome> {
   const digest = (side: Side) =>
-    router
+    op
       .backend(side)
       .get(key)
       .then((got) => sha256OfStream(got.body));
   const [source, destination] = await Promise.all([digest(src), digest(dest)]);
-  const removed = await removeOtherCopy(router, key, dest, 'migrate');
+  const removed = await removeOtherCopy(op, key, dest, 'migrate');
   if (source.sha256 === destination.sha256 && source.bytes === destination.bytes) {
     return {
       status: 'moved',

@@ -49,6 +49,12 @@ export class StaleCopyIndex {
     private readonly namespace: string,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    /**
+     * Shared by several processes: the durable record is the truth, re-read under the key's
+     * lock before every use (`resync`), and a record this process failed to write is not
+     * re-written later from memory (another process may have changed the key meanwhile).
+     */
+    readonly coherent = false,
   ) {}
 
   get isLoaded(): boolean {
@@ -78,13 +84,85 @@ export class StaleCopyIndex {
     return this.loading;
   }
 
-  /** Re-reads durable records written by other processes (entries of this process win when dirty). */
+  /**
+   * Re-reads durable records written by other processes (entries of this process win when
+   * dirty; when coherent, the durable records replace memory).
+   */
   async refresh(): Promise<void> {
     await this.ensureLoaded();
-    await this.load();
+    if (this.coherent) {
+      const seen = new Set<string>();
+      await this.load(seen);
+      for (const key of [...this.entries.keys()]) if (!seen.has(key)) this.entries.delete(key);
+    } else {
+      await this.load();
+    }
   }
 
-  private async load(): Promise<void> {
+  /**
+   * Makes memory match the durable record of `key` (coherent mode; the caller holds the
+   * key's lock, so the record cannot change under it except by this process).
+   * @throws Unavailable when the job state store fails.
+   */
+  async loadKey(key: string): Promise<void> {
+    let job: Awaited<ReturnType<JobStateStore['get']>>;
+    try {
+      job = await this.jobs.get<StaleCopyRecord>(CLEANUP_JOB_KIND, `${this.namespace}:${key}`);
+    } catch (error) {
+      throw unavailable(`Could not read hybrid cleanup state for ${JSON.stringify(key)}`, key, error);
+    }
+    const data = job?.data as StaleCopyRecord | undefined;
+    if (data?.stale !== 'from' && data?.stale !== 'to') {
+      this.entries.delete(key);
+      return;
+    }
+    const current = this.entries.get(key);
+    this.entries.set(key, {
+      stale: data.stale,
+      reason: data.reason,
+      since: data.since,
+      dirty: false,
+      attempts: current?.attempts ?? 0,
+    });
+  }
+
+  /**
+   * The side the durable record of `key` names, read without touching memory (the fast
+   * path runs without the key's lock, beside locked operations that rely on memory).
+   * @throws Unavailable when the job state store fails.
+   */
+  async durableStaleSide(key: string): Promise<Side | undefined> {
+    let job: Awaited<ReturnType<JobStateStore['get']>>;
+    try {
+      job = await this.jobs.get<StaleCopyRecord>(CLEANUP_JOB_KIND, `${this.namespace}:${key}`);
+    } catch (error) {
+      throw unavailable(`Could not read hybrid cleanup state for ${JSON.stringify(key)}`, key, error);
+    }
+    const stale = (job?.data as StaleCopyRecord | undefined)?.stale;
+    return stale === 'from' || stale === 'to' ? stale : undefined;
+  }
+
+  /**
+   * Records durably, without touching memory (see `durableStaleSide`), that `side`'s copy
+   * of `key` is stale.
+   * @throws Unavailable when the record could not be saved.
+   */
+  async recordStale(key: string, side: Side, reason: StaleReason): Promise<void> {
+    const record: StaleCopyRecord = {
+      namespace: this.namespace,
+      key,
+      stale: side,
+      reason,
+      since: this.clock.now().toISOString(),
+    };
+    try {
+      await this.jobs.save(CLEANUP_JOB_KIND, `${this.namespace}:${key}`, record);
+    } catch (error) {
+      throw unavailable(`Could not record hybrid cleanup state for ${JSON.stringify(key)}`, key, error);
+    }
+  }
+
+  private async load(seen?: Set<string>): Promise<void> {
     let cursor: string | undefined;
     const prefix = `${this.namespace}:`;
     do {
@@ -94,8 +172,9 @@ export class StaleCopyIndex {
         const data = job.data;
         if (data?.stale !== 'from' && data?.stale !== 'to') continue;
         const key = job.id.slice(prefix.length);
+        seen?.add(key);
         const current = this.entries.get(key);
-        if (current?.dirty) continue;
+        if (current?.dirty && !this.coherent) continue;
         this.entries.set(key, {
           stale: data.stale,
           reason: data.reason,
@@ -171,10 +250,12 @@ export class StaleCopyIndex {
   }
 
   /**
-   * Makes the durable record match memory before a key is changed again.
+   * Before a key is used under its lock: makes the durable record match memory (one
+   * process), or memory match the durable record (coherent, several processes).
    * @throws Unavailable when the job state store still fails.
    */
   async resync(key: string): Promise<void> {
+    if (this.coherent) return this.loadKey(key);
     const entry = this.entries.get(key);
     if (entry?.dirty) await this.persist(key, entry);
   }
@@ -219,4 +300,14 @@ export class StaleCopyIndex {
     // Only drop the entry if nothing changed it while the save was in flight.
     if (entry.stale === undefined && this.entries.get(key) === entry) this.entries.delete(key);
   }
+}
+
+function unavailable(message: string, key: string, cause: unknown): StorageError {
+  return new StorageError('Unavailable', message, {
+    operation: 'hybrid.recordCleanup',
+    key,
+    backend: 'hybrid',
+    retryable: !isStorageError(cause) || cause.retryable || cause.kind === 'Conflict',
+    cause,
+  });
 }

@@ -1,4 +1,5 @@
 import type { Clock } from '@stowage/core';
+import type { Held } from './key-locks.js';
 import type { Router } from './router.js';
 
 export interface CleanupReport {
@@ -8,7 +9,9 @@ export interface CleanupReport {
 }
 
 /**
- * Deletes recorded stale copies and forgets them, each under its key's exclusive lock:
+ * Deletes recorded stale copies and forgets them, each under its key's exclusive lock (the
+ * side a record names never holds the latest acknowledged version, in any process, at any
+ * rollout version, so this needs no rollout version of its own):
  * on demand (`run`), and in the background after operations at most every `intervalMs`.
  * A failure leaves the record in place for the next attempt; nothing here throws on a
  * backend failure.
@@ -55,6 +58,8 @@ export class StaleCopyCleaner {
   private async cleanAll(options: { signal?: AbortSignal; concurrency?: number }): Promise<CleanupReport> {
     const { index, locks } = this.router;
     await this.router.ready();
+    // Shared by several processes: clean what any of them recorded.
+    if (index.coherent) await index.refresh();
     const keys = index.pendingKeys();
     const report: CleanupReport = { attempted: 0, cleaned: 0, remaining: 0 };
     const concurrency = Math.max(1, options.concurrency ?? 8);
@@ -64,7 +69,18 @@ export class StaleCopyCleaner {
         if (options.signal?.aborted) return;
         const key = keys[next++]!;
         report.attempted++;
-        if (await locks.with(key, true, () => this.cleanKey(key))) report.cleaned++;
+        let held: Held;
+        try {
+          held = await locks.acquire([{ key, exclusive: true }]);
+        } catch (error) {
+          this.router.logger.debug('hybrid: cleanup could not lock a key', { key, error: String(error) });
+          continue;
+        }
+        try {
+          if (await this.cleanKey(key, held.lost)) report.cleaned++;
+        } finally {
+          held.release();
+        }
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, keys.length) }, worker));
@@ -73,12 +89,14 @@ export class StaleCopyCleaner {
   }
 
   /** Removes one key's stale copy; the caller holds its lock. Never throws: failures stay recorded. */
-  private async cleanKey(key: string): Promise<boolean> {
+  private async cleanKey(key: string, lost: AbortSignal | undefined): Promise<boolean> {
     const { index } = this.router;
     try {
       await index.resync(key);
       const stale = index.staleSide(key);
       if (stale === undefined) return !index.isDirty(key);
+      // A lost lock may let another process write that side meanwhile: never delete then.
+      if (lost?.aborted) return false;
       await this.router.backend(stale).delete(key);
       await index.clear(key);
       return index.staleSide(key) === undefined;

@@ -1,7 +1,7 @@
 import { isStorageError, type ObjectInfo, type ObjectStore, StorageError } from '@stowage/core';
 import { etagsMatch } from '@stowage/kit';
 import { type Location, locate } from './read-routed.js';
-import type { Router } from './router.js';
+import type { Op } from './router.js';
 import { otherSide, type Side } from './routing.js';
 import type { StaleReason } from './stale-copies.js';
 
@@ -24,7 +24,7 @@ export interface PassedConditions {
  * `Unavailable` when a stale copy could not be recorded (the write is then not acknowledged).
  */
 export async function writeRouted(
-  router: Router,
+  op: Op,
   key: string,
   reason: StaleReason,
   conditions: {
@@ -34,20 +34,20 @@ export async function writeRouted(
   },
   write: (store: ObjectStore, pass: PassedConditions) => Promise<ObjectInfo>,
 ): Promise<ObjectInfo> {
-  const { index } = router;
-  await index.resync(key);
-  const side = router.routeOf(key);
+  const { index } = op;
+  await op.resync(key);
+  const side = op.routeOf(key);
   const other = otherSide(side);
   const stale = index.staleSide(key);
-  const target = router.backend(side);
+  const target = op.backend(side);
   const signalOpt = conditions.signal === undefined ? {} : { signal: conditions.signal };
-  if (router.from.capabilities.fileFolderConflict || router.to.capabilities.fileFolderConflict) {
-    await assertNoFolderConflict(router, key, side, signalOpt);
+  if (op.from.capabilities.fileFolderConflict || op.to.capabilities.fileFolderConflict) {
+    await assertNoFolderConflict(op, key, side, signalOpt);
   }
   // Conditions the caller gave are evaluated here; only these reach the backend.
   const pass: PassedConditions = { ifNoneMatch: undefined, ifMatch: undefined };
   if (conditions.ifNoneMatch === '*') {
-    if (stale !== other && (await router.backend(other).exists(key, signalOpt))) {
+    if (stale !== other && (await op.backend(other).exists(key, signalOpt))) {
       throw new StorageError('AlreadyExists', 'An object already exists under this key', { key });
     }
     // A recorded stale copy on the routed side does not count as existing: overwrite it.
@@ -55,7 +55,7 @@ export async function writeRouted(
   } else if (conditions.ifMatch !== undefined) {
     let current: Location | undefined;
     try {
-      current = await locate(router, key, conditions.signal);
+      current = await locate(op, key, conditions.signal);
     } catch (error) {
       if (!isStorageError(error, 'NotFound')) throw error;
     }
@@ -75,8 +75,9 @@ export async function writeRouted(
       pass.ifNoneMatch = '*';
     }
   }
+  op.assertHeld();
   const info = await write(target, pass);
-  await removeOtherCopy(router, key, side, reason);
+  await removeOtherCopy(op, key, side, reason);
   return info;
 }
 
@@ -86,20 +87,21 @@ export async function writeRouted(
  * @throws Unavailable when the stale copy could not be recorded.
  */
 export async function removeOtherCopy(
-  router: Router,
+  op: Op,
   key: string,
   side: Side,
   reason: StaleReason,
 ): Promise<boolean> {
-  const { index } = router;
+  const { index } = op;
   const other = otherSide(side);
   if (index.staleSide(key) === side) await index.markStale(key, other, reason);
+  op.assertHeld();
   try {
-    await router.backend(other).delete(key);
+    await op.backend(other).delete(key);
   } catch (error) {
     index.noteFailure(key, error);
     if (index.staleSide(key) !== other) await index.markStale(key, other, reason);
-    router.logger.warn('hybrid: stale copy left for cleanup', { key, side: other, error: String(error) });
+    op.logger.warn('hybrid: stale copy left for cleanup', { key, side: other, error: String(error) });
     return false;
   }
   await index.clear(key);
@@ -112,18 +114,18 @@ export async function removeOtherCopy(
  * that enforces it itself is trusted for its own contents.
  * @throws Conflict when an ancestor of `key` is an object, or `key` is a folder, on either side.
  */
-async function assertNoFolderConflict(
-  router: Router,
+export async function assertNoFolderConflict(
+  op: Op,
   key: string,
   routed: Side,
   signalOpt: { signal?: AbortSignal },
 ): Promise<void> {
-  const { index } = router;
+  const { index } = op;
   const segments = key.split('/');
   const ancestors = segments.slice(1).map((_, i) => segments.slice(0, i + 1).join('/'));
   await Promise.all(
     (['from', 'to'] as const).map(async (side) => {
-      const store = router.backend(side);
+      const store = op.backend(side);
       if (side === routed && store.capabilities.fileFolderConflict) return;
       const [present, page] = await Promise.all([
         Promise.all(ancestors.map((ancestor) => store.exists(ancestor, signalOpt))),
