@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-import { enableCompileCache } from 'node:module';
+import * as nodeModule from 'node:module';
 import { main } from './main.js';
 
 // Start-up is most of a short command's time: cache compiled code between runs.
-enableCompileCache?.();
+nodeModule.enableCompileCache?.();
 
 const code = await main(process.argv);
 // Let stdout drain (a pipe may still hold data), then exit even if a stray handle lingers.

@@ -9,6 +9,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   const json = argv.includes('--json');
   const verbose = argv.includes('--verbose') || argv.includes('-v');
+  if (argv.length <= 2) {
+    // No command: the help, as a usage error (scripts that lost their arguments should notice).
+    program.outputHelp({ error: true });
+    return EXIT.usage;
+  }
   try {
     await program.parseAsync([...argv]);
     return state.interrupted ? EXIT.interrupted : EXIT.ok;
