@@ -42,6 +42,9 @@ describe('stowage usage', () => {
     expect(badValue.stderr).toContain('must be a whole number from 0 to 100');
     const missingArg = await stowage(['cp', 'only-one'], { env });
     expect(missingArg.code, explain(missingArg)).toBe(2);
+    const nothing = await stowage([], { env });
+    expect(nothing.code, explain(nothing)).toBe(2);
+    expect(nothing.stderr).toContain('Usage: stowage');
   });
 
   it('--help of the program and of every command shows examples; --version prints the version', async () => {
