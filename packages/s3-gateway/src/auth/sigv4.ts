@@ -6,6 +6,26 @@ import { type S3Target, s3UriEncode } from '../http/s3-request.js';
 import type { CredentialsProvider, GatewayScope } from './credentials.js';
 
 export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
+/** S3's own words for a Signature Version 2 header (clients such as s3cmd recognise them). */
+const SIGV2_REFUSED =
+  'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.';
+/** Subresources that are part of a Signature Version 2 canonical resource. */
+const SIGV2_SUBRESOURCES = [
+  'acl',
+  'delete',
+  'location',
+  'partNumber',
+  'response-cache-control',
+  'response-content-disposition',
+  'response-content-encoding',
+  'response-content-language',
+  'response-content-type',
+  'response-expires',
+  'uploadId',
+  'uploads',
+  'versionId',
+  'versioning',
+];
 export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 /** What verifying the request's signature established. */
@@ -77,10 +97,7 @@ export async function verifyRequest(
   if (request.target.query.has('X-Amz-Algorithm') || request.target.query.has('X-Amz-Signature'))
     return verifyPresigned(request, options);
   if (request.target.query.has('AWSAccessKeyId') || request.target.query.has('Signature')) {
-    throw new S3Error(
-      'InvalidRequest',
-      'Signature Version 2 is not supported; sign with AWS4-HMAC-SHA256 (Signature Version 4).',
-    );
+    return verifyPresignedV2(request, options);
   }
   return { kind: 'anonymous', scopes: [] };
 }
@@ -144,10 +161,7 @@ async function verifyHeader(
     throw new S3Error('NotImplemented', 'Signature Version 4A (AWS4-ECDSA-P256-SHA256) is not supported.');
   }
   if (algorithm === 'AWS') {
-    throw new S3Error(
-      'InvalidRequest',
-      'Signature Version 2 is not supported; sign with AWS4-HMAC-SHA256 (Signature Version 4).',
-    );
+    throw new S3Error('InvalidRequest', SIGV2_REFUSED);
   }
   if (algorithm !== 'AWS4-HMAC-SHA256') {
     throw new S3Error(
@@ -302,6 +316,46 @@ async function verifyPresigned(request: SignedRequestView, options: VerifyOption
   });
   if (!expected.some((e) => safeEqual(e, signature))) throw new S3Error('SignatureDoesNotMatch');
   return { kind: 'presigned', accessKeyId: cred.accessKeyId, scopes: found.scopes, payloadHash };
+}
+
+/**
+ * A Signature Version 2 presigned URL (`AWSAccessKeyId`, `Expires`, `Signature`), which
+ * `s3cmd signurl` and boto3's `generate_presigned_url` still make: GET, HEAD and PUT, HMAC-SHA1
+ * over the V2 string to sign.
+ * Header-signed V2 requests are refused.
+ */
+async function verifyPresignedV2(request: SignedRequestView, options: VerifyOptions): Promise<Authenticated> {
+  const q = request.target.query;
+  const accessKeyId = q.get('AWSAccessKeyId')?.[0];
+  const expiresText = q.get('Expires')?.[0];
+  const signature = q.get('Signature')?.[0];
+  if (accessKeyId === undefined || expiresText === undefined || signature === undefined) {
+    throw new S3Error(
+      'AccessDenied',
+      'Query-string authentication requires AWSAccessKeyId, Expires and Signature.',
+    );
+  }
+  if (!['GET', 'HEAD', 'PUT'].includes(request.method)) throw new S3Error('InvalidRequest', SIGV2_REFUSED);
+  const expires = /^\d{1,12}$/.test(expiresText) ? Number(expiresText) * 1000 : Number.NaN;
+  const now = options.now.getTime();
+  if (!Number.isFinite(expires) || expires < now) throw new S3Error('AccessDenied', 'Request has expired');
+  if (expires - now > 604_800_000 + options.maxSkewMs) {
+    throw new S3Error('AccessDenied', 'Signature Version 2 URLs may live at most 7 days here.');
+  }
+  const found = await options.credentials.lookup(accessKeyId);
+  if (found === null) throw new S3Error('InvalidAccessKeyId');
+  const sub = SIGV2_SUBRESOURCES.filter((name) => q.has(name))
+    .map((name) => {
+      const value = q.get(name)![0]!;
+      return value === '' ? name : `${name}=${value}`;
+    })
+    .join('&');
+  const contentMd5 = headerValue(request.headers, 'content-md5') ?? '';
+  const contentType = headerValue(request.headers, 'content-type') ?? '';
+  const stringToSign = `${request.method}\n${contentMd5}\n${contentType}\n${expiresText}\n${request.target.rawPath}${sub === '' ? '' : `?${sub}`}`;
+  const expected = createHmac('sha1', found.secretAccessKey).update(stringToSign).digest('base64');
+  if (!safeEqual(expected, signature)) throw new S3Error('SignatureDoesNotMatch');
+  return { kind: 'presigned', accessKeyId, scopes: found.scopes, payloadHash: UNSIGNED_PAYLOAD };
 }
 
 /**

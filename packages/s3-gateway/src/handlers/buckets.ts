@@ -1,6 +1,6 @@
 import { isStorageError } from '@stowage/core';
 import { S3Error, s3ErrorFrom } from '../http/s3-error.js';
-import { parseXmlDocument, xmlDocument } from '../http/xml.js';
+import { escapeXml, parseXmlDocument, xmlDocument } from '../http/xml.js';
 import { readSmallBody, verifiedBody } from '../payload/request-body.js';
 import { bucketOf, requireScope, type S3Call, sendEmpty, sendXml } from './call.js';
 
@@ -97,13 +97,22 @@ export async function getBucketVersioning(call: S3Call): Promise<void> {
 export async function getBucketAcl(call: S3Call): Promise<void> {
   requireScope(call, 'read');
   await bucketOf(call);
-  sendXml(call, 'AccessControlPolicy', aclBody(call, false));
+  sendAcl(call, false);
 }
 
-export function aclBody(call: S3Call, publicRead: boolean) {
-  const owner = { ID: call.state.owner.id, DisplayName: call.state.owner.displayName };
-  const grants: Array<Record<string, unknown>> = [{ Grantee: owner, Permission: 'FULL_CONTROL' }];
-  if (publicRead)
-    grants.push({ Grantee: { URI: 'http://acs.amazonaws.com/groups/global/AllUsers' }, Permission: 'READ' });
-  return { Owner: owner, AccessControlList: { Grant: grants } } as never;
+/** An ACL document (with the `xsi:type` attributes clients such as s3cmd read). */
+export function sendAcl(call: S3Call, publicRead: boolean): void {
+  const { id, displayName } = call.state.owner;
+  const xsi = 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"';
+  const owner = `<ID>${escapeXml(id)}</ID><DisplayName>${escapeXml(displayName)}</DisplayName>`;
+  let grants = `<Grant><Grantee ${xsi} xsi:type="CanonicalUser">${owner}</Grantee><Permission>FULL_CONTROL</Permission></Grant>`;
+  if (publicRead) {
+    grants += `<Grant><Grantee ${xsi} xsi:type="Group"><URI>http://acs.amazonaws.com/groups/global/AllUsers</URI></Grantee><Permission>READ</Permission></Grant>`;
+  }
+  call.reply
+    .code(200)
+    .header('content-type', 'application/xml')
+    .send(
+      `<?xml version="1.0" encoding="UTF-8"?>\n<AccessControlPolicy xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Owner>${owner}</Owner><AccessControlList>${grants}</AccessControlList></AccessControlPolicy>`,
+    );
 }

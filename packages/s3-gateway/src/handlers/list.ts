@@ -1,4 +1,4 @@
-import { compareKeys, isStorageError, type ListPage } from '@stowage/core';
+import { compareKeys, isStorageError, isValidKey, type ListPage } from '@stowage/core';
 import { S3Error, s3ErrorFrom } from '../http/s3-error.js';
 import { s3UriEncode } from '../http/s3-request.js';
 import { bucketOf, param, requireScope, type S3Call, sendXml } from './call.js';
@@ -59,6 +59,8 @@ export async function listObjects(call: S3Call, version: 1 | 2): Promise<void> {
       } else throw s3ErrorFrom(error);
     }
   }
+  // A backend's own entries that are no Stowage key (SeaweedFS lists an emptied folder as `dir/`) are not objects.
+  page = { ...page, items: page.items.filter((item) => isValidKey(item.key)) };
   const etags = await call.state.etags.ofSummaries(bucket, page.items);
   const enc = (text: string) => (encodingType === 'url' ? s3UriEncode(text, true) : text);
   const truncated = page.cursor !== undefined;

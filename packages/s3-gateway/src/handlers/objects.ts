@@ -12,7 +12,7 @@ import { ETAG_METADATA } from '../etags.js';
 import { S3Error, s3ErrorFrom } from '../http/s3-error.js';
 import { parseXmlDocument, xmlText } from '../http/xml.js';
 import { readSmallBody, type VerifiedBody, verifiedBody } from '../payload/request-body.js';
-import { aclBody } from './buckets.js';
+import { sendAcl } from './buckets.js';
 import {
   bucketOf,
   has,
@@ -469,43 +469,63 @@ export async function getObjectAcl(call: S3Call): Promise<void> {
   } catch (error) {
     throw s3ErrorFrom(error);
   }
-  sendXml(call, 'AccessControlPolicy', aclBody(call, info.visibility === 'public'));
+  sendAcl(call, info.visibility === 'public');
 }
 
-/** PUT ?acl of an object: canned `x-amz-acl` (private, public-read) only. */
+/** PUT ?acl of an object: a canned `x-amz-acl` (private, public-read), or a policy document equal to one. */
 export async function putObjectAcl(call: S3Call): Promise<void> {
   requireScope(call, 'write');
   const bucket = await bucketOf(call);
   const acl = header(call, 'x-amz-acl');
-  const length = Number(header(call, 'content-length') ?? '0');
-  if (
-    acl === undefined ||
-    length > 0 ||
-    Object.keys(call.headers).some((h) => h.startsWith('x-amz-grant-'))
-  ) {
+  if (Object.keys(call.headers).some((h) => h.startsWith('x-amz-grant-'))) {
     throw new S3Error(
       'NotImplemented',
-      'Only canned ACLs (x-amz-acl: private or public-read) are supported.',
+      'ACL grants are not supported; use x-amz-acl private or public-read.',
     );
   }
-  const visibility = visibilityOfAcl(acl);
+  const body = verifiedBody(call.request.raw, call.auth);
+  const text = (await readSmallBody(body, call.state.maxXmlBytes)).toString('utf8');
+  let visibility: 'public' | 'private';
+  if (text.trim() !== '') visibility = cannedFromPolicy(text);
+  else if (acl !== undefined) visibility = visibilityOfAcl(acl);
+  else
+    throw new S3Error('MissingSecurityHeader', 'An ACL needs x-amz-acl or an AccessControlPolicy document.');
   const key = call.target.key!;
-  if (!bucket.store.capabilities.visibility) {
-    if (visibility === 'public')
+  try {
+    const info = await bucket.store.head(key);
+    if (info.visibility === visibility) return sendEmpty(call);
+    if (!bucket.store.capabilities.visibility) {
       throw new S3Error('NotImplemented', 'This store cannot make objects public.');
-    try {
-      await bucket.store.head(key);
-    } catch (error) {
-      throw s3ErrorFrom(error);
     }
-  } else {
-    try {
-      const info = await bucket.store.head(key);
-      if (info.visibility !== visibility)
-        await bucket.store.copy(key, key, { visibility, ifMatch: info.etag });
-    } catch (error) {
-      throw s3ErrorFrom(error);
-    }
+    await bucket.store.copy(key, key, { visibility, ifMatch: info.etag });
+  } catch (error) {
+    throw s3ErrorFrom(error);
   }
   sendEmpty(call);
+}
+
+/**
+ * The canned ACL a policy document amounts to: the owner's FULL_CONTROL alone (private), or
+ * with AllUsers READ (public-read). Anything else is NotImplemented.
+ */
+function cannedFromPolicy(text: string): 'public' | 'private' {
+  const doc = parseXmlDocument(text, 'AccessControlPolicy');
+  const list = doc.AccessControlList as Record<string, unknown> | undefined;
+  const raw = list?.Grant;
+  const grants = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]) as Array<
+    Record<string, unknown>
+  >;
+  let owner = false;
+  let publicRead = false;
+  for (const grant of grants) {
+    const grantee = (grant.Grantee ?? {}) as Record<string, unknown>;
+    const permission = xmlText(grant.Permission);
+    const uri = xmlText(grantee.URI);
+    if (uri === undefined && permission === 'FULL_CONTROL') owner = true;
+    else if (uri === 'http://acs.amazonaws.com/groups/global/AllUsers' && permission === 'READ')
+      publicRead = true;
+    else throw new S3Error('NotImplemented', 'Only ACLs equal to private or public-read are supported.');
+  }
+  if (!owner) throw new S3Error('NotImplemented', 'Only ACLs equal to private or public-read are supported.');
+  return publicRead ? 'public' : 'private';
 }

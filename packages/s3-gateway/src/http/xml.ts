@@ -44,7 +44,8 @@ const parser = new XMLParser({
   parseTagValue: false,
   trimValues: false,
   processEntities: true,
-  htmlEntities: false,
+  // Numeric character references (Go's encoder writes `&#34;` for a quote).
+  htmlEntities: true,
   isArray: (name) => name === 'Part' || name === 'Object',
 });
 
