@@ -81,7 +81,8 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
         serializers: {
           req: (req: { method: string; url: string; id: string }) => ({
             method: req.method,
-            url: redactUrl(req.url),
+            // Not `url`: the logger blanks every `url` field; this one has its signatures removed instead.
+            path: redactUrl(req.url),
           }),
         },
       },

@@ -212,7 +212,8 @@ describeWithServer('seaweedfs', async (target) => {
       const rollouts = new PostgresRolloutState(controller);
       try {
         const hybrid = runtime.store as HybridObjectStore;
-        // The configured percentage seeded the rollout that did not exist yet.
+        // Operations wait for the first rollout version; the configured percentage seeded it.
+        await runtime.storage.put('h/zero.txt', 'first');
         expect(hybrid.percentage).toBe(20);
         expect((await rollouts.get('rt-test'))?.percentage).toBe(20);
         await rollouts.set('rt-test', 70);

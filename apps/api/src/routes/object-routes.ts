@@ -53,9 +53,7 @@ export async function objectRoutes(app: FastifyInstance, ctx: ApiContext): Promi
             key,
             body,
             ...lengthOf(headers),
-            ...(claimed === undefined || /^application\/octet-stream\b/.test(claimed)
-              ? {}
-              : { claimedType: claimed }),
+            ...claimOf(claimed),
             ...filenameOf(headers),
             ...visibilityOf(headers),
             metadata: metadataOf(headers),
@@ -461,6 +459,16 @@ function infoAnswer(info: {
     visibility: info.visibility,
     ...(info.sha256 === undefined ? {} : { sha256: info.sha256 }),
   };
+}
+
+/**
+ * The type a raw upload claims. Defaults clients add on their own (curl's form type for
+ * `--data-binary`, `application/octet-stream`) claim nothing: the bytes and the key decide.
+ */
+function claimOf(contentType: string | undefined): { claimedType?: string } {
+  if (contentType === undefined || /^application\/(octet-stream|x-www-form-urlencoded)\b/i.test(contentType))
+    return {};
+  return { claimedType: contentType };
 }
 
 function lengthOf(headers: IncomingHttpHeaders): { contentLength?: number } {

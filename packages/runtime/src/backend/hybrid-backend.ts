@@ -10,9 +10,9 @@ import { s3Backend } from './s3-backend.js';
 
 /**
  * Hybrid mode: two sides (default local → s3) and a routing percentage. With a database the
- * percentage is the shared rollout's (every process follows `set`s within a poll interval);
- * the configured percentage only seeds a rollout that was never set. Without one (memory),
- * it is the configured percentage.
+ * store follows the shared rollout through the database's locks (every process adopts each
+ * version behind a barrier; see the hybrid README); the configured percentage only seeds a
+ * rollout that was never set. Without one (memory), it is the configured percentage.
  */
 export async function hybridBackend(context: BackendContext): Promise<Backend> {
   const { config, database, logger, clock } = context;
@@ -21,37 +21,21 @@ export async function hybridBackend(context: BackendContext): Promise<Backend> {
   const from = await sideBackend(context, fromMode, config.hybrid?.fromS3 ?? config.s3);
   const to = await sideBackend(context, toMode, config.hybrid?.toS3 ?? config.s3);
   const rollout = config.hybrid?.rollout ?? 'default';
-  const configured = config.hybrid?.percentage ?? 0;
-  let percentage = configured;
-  if (database.kind !== 'memory') {
-    const snapshot = (await database.rollouts.get(rollout)) ?? (await seed(context, rollout, configured));
-    if (snapshot.percentage !== configured && config.hybrid?.percentage !== undefined) {
-      logger.warn('the shared rollout overrides the configured percentage', {
-        rollout,
-        shared: snapshot.percentage,
-        configured,
-      });
-    }
-    percentage = snapshot.percentage;
-  }
+  const shared = database.kind !== 'memory';
   const store = new HybridObjectStore({
     from: from.store,
     to: to.store,
-    percentage,
+    percentage: config.hybrid?.percentage ?? 0,
     jobs: database.jobs,
+    // Per-key locks and the rollout through the database: every process on it routes each
+    // operation with one rollout version (packages/hybrid/README.md, "Several processes").
+    ...(shared ? { locks: database.locks } : {}),
     namespace: rollout,
     clock,
     logger: logger.child({ component: 'hybrid' }),
   });
-  const unwatch =
-    database.kind === 'memory'
-      ? () => {}
-      : database.rollouts.watch(rollout, (snapshot) => {
-          if (snapshot.percentage !== store.percentage) {
-            logger.info('rollout percentage changed', { rollout, percentage: snapshot.percentage });
-            store.setPercentage(snapshot.percentage);
-          }
-        });
+  // A rollout never set is seeded with the configured percentage; after that the database's wins.
+  const unfollow = shared ? store.followRollout(database.rollouts, rollout) : () => {};
   // Parts wait on this host's disk; completion writes through the hybrid store, so the object
   // lands on its side under the hybrid's own write rules.
   const staging = new LocalObjectStore({
@@ -72,23 +56,12 @@ export async function hybridBackend(context: BackendContext): Promise<Backend> {
     }),
     ...(from.files !== undefined ? { files: from.files } : to.files !== undefined ? { files: to.files } : {}),
     close: async () => {
-      unwatch();
+      unfollow();
       await store.close();
       await to.close();
       await from.close();
     },
   };
-}
-
-async function seed(context: BackendContext, rollout: string, percentage: number) {
-  try {
-    return await context.database.rollouts.set(rollout, percentage, { expectedVersion: 0 });
-  } catch (error) {
-    // Another process seeded it first: theirs stands.
-    const current = await context.database.rollouts.get(rollout);
-    if (current !== null) return current;
-    throw error;
-  }
 }
 
 function sideBackend(
