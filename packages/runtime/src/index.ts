@@ -7,6 +7,7 @@ export { loadOrCreateSigningKey } from './backend/signing-key.js';
 export { configFromEnv, ENV_SETTINGS, mergeConfig } from './config/from-env.js';
 export { type LoadConfigOptions, loadRuntimeConfig } from './config/load-config.js';
 export * from './config/runtime-config.js';
+export { settingsTable } from './config/settings-table.js';
 export { type CreateRuntimeOptions, createRuntime, type Runtime } from './create-runtime.js';
 export type { DatabaseChoice, OpenedDatabase } from './database/open-database.js';
 export { createPinoLogger, PinoLogger, REDACTED_LOG_PATHS } from './logging/pino-logger.js';
