@@ -32,6 +32,7 @@ export interface S3GatewayPluginOptions {
 }
 
 const METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'] as const;
+const SENT_CONTENT_TYPE = Symbol('s3-gateway.sent-content-type');
 
 /**
  * The S3 protocol as a Fastify plugin. Register it on an instance of its own (its own port):
@@ -56,23 +57,37 @@ export const s3GatewayPlugin: FastifyPluginAsync<S3GatewayPluginOptions> = async
   // Bodies are read by the operations themselves, from request.raw, as streams.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+  // S3 takes any Content-Type (even an empty one); Fastify would refuse what is no media type
+  // with 415 before the handler runs. The value as sent is kept for the signature and the object.
+  app.addHook('onRequest', async (request) => {
+    const type = request.headers['content-type'];
+    if (
+      type !== undefined &&
+      !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+\s*(;|$)/.test(type)
+    ) {
+      (request.raw as { [SENT_CONTENT_TYPE]?: string })[SENT_CONTENT_TYPE] = type;
+      request.headers['content-type'] = 'application/octet-stream';
+    }
+  });
 
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const requestId = randomBytes(8).toString('hex').toUpperCase();
     reply.header('x-amz-request-id', requestId).header('x-amz-id-2', requestId).header('server', 'Stowage');
     let resource = '/';
     try {
+      const sent = (request.raw as { [SENT_CONTENT_TYPE]?: string })[SENT_CONTENT_TYPE];
+      const headers = sent === undefined ? request.headers : { ...request.headers, 'content-type': sent };
       const target = parseS3Target(request.raw.url ?? '/', request.headers.host, state.virtualHostDomain);
       resource = target.rawPath;
       const auth = await verifyRequest(
-        { method: request.method, headers: request.headers, target },
+        { method: request.method, headers, target },
         { credentials: state.credentials, now: state.clock.now(), maxSkewMs: state.maxSkewMs },
       );
       const call: S3Call = {
         request,
         reply,
         method: request.method,
-        headers: request.headers,
+        headers,
         target,
         auth,
         state,
@@ -90,8 +105,14 @@ export const s3GatewayPlugin: FastifyPluginAsync<S3GatewayPluginOptions> = async
   app.setNotFoundHandler((request, reply) => {
     sendError(request, reply, new S3Error('MethodNotAllowed'), request.url, '0', state.logger);
   });
+  // Fastify's own refusals (a malformed Content-Type, …) keep their 4xx status.
   app.setErrorHandler((error, request, reply) => {
-    sendError(request, reply, error, request.url, '0', state.logger);
+    const status = (error as { statusCode?: number }).statusCode;
+    const refused =
+      status !== undefined && status >= 400 && status < 500
+        ? new S3Error('InvalidRequest', error instanceof Error ? error.message : undefined, {}, { status })
+        : error;
+    sendError(request, reply, refused, request.url, '0', state.logger);
   });
 };
 
