@@ -253,6 +253,40 @@ export class HybridObjectStore extends CheckedObjectStore {
     return this.router.index.pendingCount;
   }
 
+  /**
+   * Writes `key` through the write protocol with a writer of the caller's — the completion of
+   * a resumable upload assembled on one side: under the key's lock and one rollout version,
+   * `write` gets the routed side and its store (plus the conditions that side must enforce),
+   * and afterwards the other side's copy is removed or recorded stale, as for `put`.
+   * @throws as `put` for the conditions; whatever `write` throws (nothing else is changed then).
+   */
+  writeVia(
+    key: string,
+    options: { ifNoneMatch?: '*'; signal?: AbortSignal },
+    write: (
+      side: Side,
+      store: ObjectStore,
+      pass: { ifNoneMatch?: '*' | undefined; ifMatch?: string | undefined },
+    ) => Promise<ObjectInfo>,
+  ): Promise<ObjectInfo> {
+    return this.runChecked('writeVia', key, options.signal, () => {
+      const sideOf = (store: ObjectStore): Side => (store === this.router.backend('from') ? 'from' : 'to');
+      const writer = (
+        store: ObjectStore,
+        pass: { ifNoneMatch?: '*' | undefined; ifMatch?: string | undefined },
+      ) => write(sideOf(store), store, pass);
+      return this.router.exclusive(
+        [key],
+        'writeVia',
+        (op) => writeRouted(op, key, 'write', options, writer),
+        {
+          signal: options.signal,
+          fast: (op) => fastWrite(op, key, 'write', options, writer),
+        },
+      );
+    });
+  }
+
   // ---------------------------------------------------------------- the checked layer's hooks
 
   /**

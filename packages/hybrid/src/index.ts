@@ -1,5 +1,6 @@
 export * from './hybrid-config.js';
 export * from './hybrid-object-store.js';
+export * from './hybrid-upload-sessions.js';
 export * from './in-process-job-state.js';
 export * from './migrator.js';
 export type { Location } from './read-routed.js';

@@ -222,6 +222,12 @@ describeWithServer('seaweedfs', async (target) => {
         expect(hybrid.percentage).toBe(70);
         await runtime.storage.put('h/one.txt', 'routed');
         expect(await runtime.storage.getText('h/one.txt')).toBe('routed');
+        // A resumable upload lives on its key's side and completes through the hybrid.
+        const session = await runtime.uploadSessions.create('h/resumed.bin');
+        await runtime.uploadSessions.uploadPart(session.id, 1, 'in one part');
+        await runtime.uploadSessions.complete(session.id);
+        expect(await runtime.storage.getText('h/resumed.bin')).toBe('in one part');
+        expect(await hybrid.backend(hybrid.routeOf('h/resumed.bin')).exists('h/resumed.bin')).toBe(true);
       } finally {
         await rollouts.close();
         await controller.close();

@@ -1,7 +1,4 @@
-import { join } from 'node:path';
-import { HybridObjectStore } from '@stowage/hybrid';
-import { StagedUploadSessions } from '@stowage/kit';
-import { LocalObjectStore } from '@stowage/local';
+import { HybridObjectStore, HybridUploadSessions } from '@stowage/hybrid';
 import type { ParsedRuntimeConfig, SideMode } from '../config/runtime-config.js';
 import type { Backend, BackendContext } from './backend.js';
 import { localBackend } from './local-backend.js';
@@ -36,24 +33,12 @@ export async function hybridBackend(context: BackendContext): Promise<Backend> {
   });
   // A rollout never set is seeded with the configured percentage; after that the database's wins.
   const unfollow = shared ? store.followRollout(database.rollouts, rollout) : () => {};
-  // Parts wait on this host's disk; completion writes through the hybrid store, so the object
-  // lands on its side under the hybrid's own write rules.
-  const staging = new LocalObjectStore({
-    root: join(context.dataDir, 'uploads', 'hybrid'),
-    clock,
-    fsync: false,
-  });
   return {
     store,
     cdn: to.cdn ?? from.cdn,
     bucketAdmin: to.bucketAdmin.admin !== null ? to.bucketAdmin : from.bucketAdmin,
-    uploadSessions: new StagedUploadSessions({
-      store,
-      staging,
-      jobs: database.jobs,
-      clock,
-      namespace: `hybrid-${rollout}`,
-    }),
+    // Each session lives on its key's side (native multipart there) and completes through the hybrid's write protocol.
+    uploadSessions: new HybridUploadSessions({ store, from: from.uploadSessions, to: to.uploadSessions }),
     ...(from.files !== undefined ? { files: from.files } : to.files !== undefined ? { files: to.files } : {}),
     close: async () => {
       unfollow();
