@@ -1,4 +1,4 @@
-import type { Body, ObjectInfo, Progress, Visibility } from '../model/object-info.js';
+import type { Body, ObjectInfo, PresignedRequest, Progress, Visibility } from '../model/object-info.js';
 import type { Page } from '../model/page.js';
 
 /** How the object is stored once the session completes. */
@@ -30,6 +30,19 @@ export interface UploadedPart {
   etag: string;
   /** Hex sha256 of the part. */
   sha256: string;
+}
+
+/**
+ * A part as the backend holds it, whoever uploaded it. Parts uploaded through `presignPart`
+ * went straight to the backend: their bytes never passed through the implementation, so no
+ * sha256 is known for them.
+ */
+export interface StoredPart {
+  /** 1–10000. */
+  number: number;
+  size: number;
+  /** As the backend reports it (quoted). */
+  etag: string;
 }
 
 /** What an implementation requires of parts (S3's limits where the parts are S3's). */
@@ -76,10 +89,32 @@ export interface UploadSessions {
       onProgress?: (progress: Progress) => void;
     },
   ): Promise<UploadedPart>;
-  /** The parts uploaded so far, by number. @throws NotFound as `uploadPart`. */
+  /**
+   * The parts uploaded so far through `uploadPart`, by number (parts uploaded through
+   * `presignPart` are listed by `listStoredParts`). @throws NotFound as `uploadPart`.
+   */
   listParts(id: string): Promise<UploadedPart[]>;
   /**
-   * Assembles parts 1…N into the object in one write and ends the session.
+   * Optional: implementations whose backend takes part uploads itself (the S3 family) have it.
+   * A presigned request that uploads part `number` of the session straight to the backend,
+   * valid `expiresIn` seconds: the client sends the part's bytes as the body, with `headers`,
+   * and reads the part's etag from the answer. Such a part replaces an earlier upload of that
+   * number like `uploadPart`. From the first presigned part on, `complete` assembles the parts
+   * the backend reports (see `listStoredParts`), whose sha256 is unknown: give `complete` the
+   * whole object's `sha256` to have the bytes checked.
+   * @throws NotFound as `uploadPart`.
+   * @throws InvalidInput for a part number out of range, or `expiresIn` not a whole number of
+   *   seconds from 1 to 604800 (7 days).
+   */
+  presignPart?(id: string, number: number, options: { expiresIn: number }): Promise<PresignedRequest>;
+  /**
+   * Optional, with `presignPart`: every part the backend holds for the session, by number,
+   * whoever uploaded it, as the backend reports it. @throws NotFound as `uploadPart`.
+   */
+  listStoredParts?(id: string): Promise<StoredPart[]>;
+  /**
+   * Assembles parts 1…N into the object in one write and ends the session. After
+   * `presignPart`, the parts are the ones the backend holds (`listStoredParts`).
    * @throws NotFound as `uploadPart`.
    * @throws InvalidInput when parts are missing (a gap, none at all, or one of `parts` not
    *   uploaded) or a part before the last is smaller than `minPartSize`; the session stays open.

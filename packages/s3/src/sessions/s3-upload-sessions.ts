@@ -5,9 +5,13 @@ import {
   CopyObjectCommand,
   type CopyObjectCommandInput,
   CreateMultipartUploadCommand,
+  ListPartsCommand,
+  type ListPartsCommandOutput,
   UploadPartCommand,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { BuildMiddleware, MetadataBearer } from '@smithy/types';
 import {
   type Body,
   type Clock,
@@ -16,8 +20,10 @@ import {
   type JobStateStore,
   type ObjectInfo,
   type Page,
+  type PresignedRequest,
   type Progress,
   StorageError,
+  type StoredPart,
   toBuffer,
   toReadable,
   type UploadedPart,
@@ -50,9 +56,17 @@ const MAX_UNSIZED_PART = 64 * MiB;
 /** Ranges copied per UploadPartCopy when an assembled object is larger than one CopyObject takes. */
 const COPY_PART_SIZE = 1 * GiB;
 
+/** Longest validity of a presigned part upload: SigV4's limit. */
+const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
+
 /** The multipart upload behind a session. */
 interface NativeUpload {
   uploadId: string;
+  /**
+   * Set by the first `presignPart`: the server may hold parts the ledger never saw, so
+   * completion assembles the parts the server lists.
+   */
+  presigned?: boolean;
 }
 
 export interface S3UploadSessionsConfig {
@@ -79,6 +93,11 @@ export interface S3UploadSessionsConfig {
  * (by reading the assembled object once), then moves it to the key with a server-side copy, so
  * a refused completion (gap, wrong digest, `ifNoneMatch`) never touches the key. A refused
  * digest re-stages the parts on the server (UploadPartCopy), so the session stays open.
+ *
+ * Parts may also go straight from a client to the server: `presignPart` signs an UploadPart of
+ * the session's multipart upload. The session then remembers that the server may hold parts
+ * it never saw, and completion assembles the parts ListParts reports (with the sha256 of the
+ * ones that came through `uploadPart` and still have the recorded etag; the others have none).
  */
 export class S3UploadSessions implements UploadSessions {
   readonly limits: UploadSessionLimits = Object.freeze({
@@ -211,6 +230,55 @@ export class S3UploadSessions implements UploadSessions {
     return partsOf(job.data);
   }
 
+  /**
+   * A presigned UploadPart of the session's multipart upload (SigV4 query signing by the
+   * store's clock, no checksum headers): the client PUTs the part's bytes to `url`.
+   * @throws NotFound for an unknown, completed, aborted or expired session.
+   * @throws InvalidInput for a part number outside 1–10000 or `expiresIn` outside 1–604800 s.
+   */
+  async presignPart(id: string, number: number, options: { expiresIn: number }): Promise<PresignedRequest> {
+    const job = (await this.ledger.load(id, 'presignPart', true))!;
+    const ctx = this.ledger.ctx('presignPart', job.data.key);
+    this.ledger.checkPart(number, undefined, ctx);
+    const { expiresIn } = options;
+    if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_PRESIGN_SECONDS) {
+      throw new StorageError(
+        'InvalidInput',
+        `expiresIn must be a whole number of seconds from 1 to ${MAX_PRESIGN_SECONDS}`,
+        ctx,
+      );
+    }
+    if (job.data.native.presigned !== true) {
+      await this.ledger.change(id, 'presignPart', (record) => {
+        record.native = { ...record.native, presigned: true };
+      });
+    }
+    const command = new UploadPartCommand({
+      Bucket: this.store.bucket,
+      Key: this.stagingKey(id),
+      UploadId: job.data.native.uploadId,
+      PartNumber: number,
+    });
+    try {
+      const url = await getSignedUrl(this.store.client, withoutRequestChecksums(command), {
+        expiresIn,
+        signingDate: this.ledger.clock.now(),
+      });
+      return { url, method: 'PUT', headers: {} };
+    } catch (error) {
+      throw mapS3Error(error, ctx);
+    }
+  }
+
+  /**
+   * The parts the server holds for the session (ListParts, every page), whoever uploaded them.
+   * @throws NotFound for an unknown, completed, aborted or expired session.
+   */
+  async listStoredParts(id: string): Promise<StoredPart[]> {
+    const job = (await this.ledger.load(id, 'listParts', true))!;
+    return this.serverParts(id, job.data, this.ledger.ctx('listParts', job.data.key));
+  }
+
   async complete(
     id: string,
     options: { parts?: readonly number[]; sha256?: string; ifNoneMatch?: '*'; signal?: AbortSignal } = {},
@@ -218,7 +286,11 @@ export class S3UploadSessions implements UploadSessions {
     const job = (await this.ledger.load(id, 'completeUpload', true))!;
     const record = job.data;
     const ctx = this.ledger.ctx('completeUpload', record.key);
-    const uploaded = this.ledger.completeParts(record, options.parts, ctx);
+    const uploaded = this.ledger.completeParts(
+      record.native.presigned === true ? await this.withServerParts(id, record, ctx) : record,
+      options.parts,
+      ctx,
+    );
     const { signal } = options;
     const staged = this.stagingKey(id);
     const size = uploaded.reduce((n, p) => n + p.size, 0);
@@ -290,6 +362,57 @@ export class S3UploadSessions implements UploadSessions {
     const ids = await this.ledger.expiredIds();
     for (const id of ids) await this.abort(id);
     return ids.length;
+  }
+
+  /** ListParts of the session's multipart upload, every page. */
+  private async serverParts(
+    id: string,
+    record: SessionRecord<NativeUpload>,
+    ctx: ErrorContext,
+  ): Promise<StoredPart[]> {
+    const parts: StoredPart[] = [];
+    let marker: string | undefined;
+    for (;;) {
+      let out: ListPartsCommandOutput;
+      try {
+        out = await this.store.client.send(
+          new ListPartsCommand({
+            Bucket: this.store.bucket,
+            Key: this.stagingKey(id),
+            UploadId: record.native.uploadId,
+            ...(marker === undefined ? {} : { PartNumberMarker: marker }),
+          }),
+        );
+      } catch (error) {
+        throw this.sessionError(error, ctx);
+      }
+      for (const p of out.Parts ?? []) {
+        if (p.PartNumber === undefined || p.ETag === undefined) continue;
+        parts.push({ number: p.PartNumber, size: p.Size ?? 0, etag: quoteEtag(p.ETag) });
+      }
+      const next = out.NextPartNumberMarker;
+      if (out.IsTruncated !== true || next === undefined || next === marker) break;
+      marker = next;
+    }
+    return parts.sort((a, b) => a.number - b.number);
+  }
+
+  /**
+   * The session's record with the parts the server lists: a part keeps its sha256 while the
+   * server still has the etag recorded for it; parts uploaded through presigned requests have none.
+   */
+  private async withServerParts(
+    id: string,
+    record: SessionRecord<NativeUpload>,
+    ctx: ErrorContext,
+  ): Promise<SessionRecord<NativeUpload>> {
+    const parts: SessionRecord<NativeUpload>['parts'] = {};
+    for (const p of await this.serverParts(id, record, ctx)) {
+      const known = record.parts[String(p.number)];
+      const sha256 = known !== undefined && known.etag === p.etag ? known.sha256 : '';
+      parts[String(p.number)] = { size: p.size, etag: p.etag, sha256 };
+    }
+    return { ...record, parts };
   }
 
   /** Reads a streamed part of unknown length into memory, up to a bound. */
@@ -453,11 +576,7 @@ export class S3UploadSessions implements UploadSessions {
    * into a new multipart upload (on the server) and record it, so the session stays open with
    * the same parts; then drop the assembled object.
    */
-  private async restage(
-    id: string,
-    uploaded: UploadedPart[],
-    ctx: ErrorContext,
-  ): Promise<void> {
+  private async restage(id: string, uploaded: UploadedPart[], ctx: ErrorContext): Promise<void> {
     const { client, bucket } = this.store;
     const staged = this.stagingKey(id);
     try {
@@ -498,7 +617,7 @@ export class S3UploadSessions implements UploadSessions {
         offset += part.size;
       }
       await this.ledger.change(id, 'completeUpload', (current) => {
-        current.native = { uploadId };
+        current.native = { ...current.native, uploadId };
         for (const [n, etag] of Object.entries(etags)) {
           const p = current.parts[n];
           if (p !== undefined) p.etag = etag;
@@ -522,4 +641,30 @@ export class S3UploadSessions implements UploadSessions {
       return rekind(mapped, 'NotFound', 'No such upload session (its multipart upload is gone)');
     return mapped;
   }
+}
+
+/**
+ * A presigned request must carry no checksum of an empty body (the SDK adds one under
+ * `requestChecksumCalculation: WHEN_SUPPORTED`): removed before signing, per command.
+ */
+function withoutRequestChecksums<C extends { middlewareStack: { add: (...args: never[]) => void } }>(
+  command: C,
+): C {
+  const strip: BuildMiddleware<object, MetadataBearer> = (next) => async (args) => {
+    const request = args.request as { headers?: Record<string, string> };
+    for (const name of Object.keys(request.headers ?? {})) {
+      const lower = name.toLowerCase();
+      if (lower.startsWith('x-amz-checksum-') || lower === 'x-amz-sdk-checksum-algorithm') {
+        delete request.headers![name];
+      }
+    }
+    return next(args);
+  };
+  (command.middlewareStack.add as (m: unknown, o: unknown) => void)(strip, {
+    step: 'build',
+    priority: 'low',
+    name: 'stowageNoPresignPartChecksum',
+    override: true,
+  });
+  return command;
 }
