@@ -22,8 +22,10 @@ import { adminRoutes } from './routes/admin-routes.js';
 import { bucketRoutes } from './routes/bucket-routes.js';
 import { filesRoutes } from './routes/files-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
+import { multipartRoutes } from './routes/multipart-routes.js';
 import { objectRoutes } from './routes/object-routes.js';
 import { presignRoutes } from './routes/presign-routes.js';
+import { tusRoutes } from './tus/tus-routes.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -210,6 +212,8 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   await presignRoutes(app, ctx);
   await bucketRoutes(app, ctx);
   await adminRoutes(app, ctx);
+  await tusRoutes(app, ctx);
+  await multipartRoutes(app, ctx);
   await filesRoutes(app, ctx);
   return app;
 }

@@ -1,0 +1,3 @@
+import { describeResumableScenarios } from './resumable-scenarios.js';
+
+describeResumableScenarios('local mode on PGlite', { config: () => ({ mode: 'local' }) });
