@@ -72,7 +72,9 @@ export class PostgresMetadataRepository implements MetadataRepository {
     }
     if (byKey.size === 0) return 0;
     const columns: unknown[][] = Array.from({ length: 11 }, () => []);
-    for (const input of byKey.values()) values(input).forEach((v, i) => columns[i]!.push(v));
+    for (const input of byKey.values()) {
+      for (const [i, v] of values(input).entries()) columns[i]!.push(v);
+    }
     await this.db.query(
       'upsertMany',
       `INSERT INTO stowage_objects (${COLUMNS})

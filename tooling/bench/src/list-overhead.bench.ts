@@ -35,7 +35,7 @@ const count = async (entries: AsyncIterable<unknown>) => {
 };
 
 const measures: Record<string, () => Promise<number>> = {
-  hook: () => time(() => count(store.hook({ prefix: 'k/' }))),
+  hook: () => time(() => count(store.hook({ prefix: 'k/', operation: 'list' }))),
   list: () => time(() => count(store.list({ prefix: 'k/' }))),
   listPage: () =>
     time(async () => {

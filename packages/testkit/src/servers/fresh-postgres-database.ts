@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
 /** The server tests use: loopback PostgreSQL (trust auth) unless `STOWAGE_POSTGRES_URL` says otherwise. */
-export const POSTGRES_ADMIN_URL = process.env.STOWAGE_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const POSTGRES_ADMIN_URL =
+  process.env.STOWAGE_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export interface FreshPostgresDatabase {
   /** Connects to the new database. */

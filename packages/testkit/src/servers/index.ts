@@ -1,3 +1,3 @@
 export * from './describe-with-server.js';
-export * from './s3-test-target.js';
 export * from './fresh-postgres-database.js';
+export * from './s3-test-target.js';
