@@ -21,7 +21,7 @@ for (const { mode, checksums } of MODES) {
   describeObjectStoreConformance({
     name: `s3 adapter → gateway → ${mode} (checksums ${checksums})`,
     clock: { advance: (ms) => clock.advance(ms), set: (date) => clock.set(date), readBy: 'signer' },
-    largeObjectBytes: 24 * 1024 * 1024,
+    largeObjectBytes: 12 * 1024 * 1024,
     async create() {
       gw = await startGateway(mode);
       let name = gw.primaryBucket;

@@ -31,7 +31,7 @@ async function sessionOf(call: S3Call, bucket: GatewayBucket): Promise<UploadSes
   const id = param(call, 'uploadId') ?? '';
   let session: UploadSession | null = null;
   try {
-    session = /^[0-9A-Za-z._-]{1,128}$/.test(id) ? await bucket.sessions.get(id) : null;
+    session = /^[\x21-\x7e]{1,256}$/.test(id) ? await bucket.sessions.get(id) : null;
   } catch (error) {
     if (!isStorageError(error, 'InvalidInput') && !isStorageError(error, 'NotFound'))
       throw s3ErrorFrom(error, 'upload');

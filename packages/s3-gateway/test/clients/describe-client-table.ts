@@ -4,17 +4,15 @@ import { join } from 'node:path';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { isCi } from '@stowage/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENTS } from './clients/clients.js';
-import { type Operation, type Outcome, prepareWorkdir, renderTable } from './clients/harness.js';
-import { type GatewayMode, type RunningGateway, startGateway, uniqueName } from './support.js';
+import { type GatewayMode, type RunningGateway, startGateway, uniqueName } from '../support.js';
+import { CLIENTS } from './clients.js';
+import { type Operation, type Outcome, prepareWorkdir, renderTable } from './harness.js';
 
 /**
  * Real S3 clients, unmodified (settings only: endpoint, credentials, part sizes), against the
  * gateway over local mode and over SeaweedFS. Prints the client × operation table.
  */
-const BACKENDS: readonly GatewayMode[] = ['local', 'seaweedfs'];
-
-for (const mode of BACKENDS) {
+export function describeClientTable(mode: GatewayMode): void {
   describe(`real clients → gateway → ${mode}`, () => {
     let gw: RunningGateway;
     let workdir: string;

@@ -1,0 +1,3 @@
+import { describeClientTable } from './clients/describe-client-table.js';
+
+describeClientTable('local');
