@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NoopLogger } from '@stowage/core';
+import { type BucketAdmin, NoopLogger, TOKENS } from '@stowage/core';
 import { createRuntime, type Runtime, type RuntimeConfig } from '@stowage/runtime';
 import { type ApiKeys, SERVICE_TOKENS } from '@stowage/services';
 import { s3TargetSettings } from '@stowage/testkit';
@@ -88,6 +88,8 @@ export async function startGateway(
     region: 'us-east-1',
     async close() {
       await gateway.close();
+      // The runtime's own SeaweedFS bucket goes with the test (force: whatever is left in it).
+      if (admin !== undefined) await admin.deleteBucket(config.s3!.bucket!, { force: true }).catch(() => {});
       await runtime.close();
       await rm(dataDir, { recursive: true, force: true });
     },
