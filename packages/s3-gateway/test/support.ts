@@ -65,9 +65,9 @@ export async function startGateway(
     files: 'mount',
     logger: new NoopLogger(),
   });
-  if (mode === 'seaweedfs') {
-    const admin = runtime.resolve<import('@stowage/core').BucketAdmin>(Symbol.for('stowage.BucketAdmin'));
-    if (!(await admin.bucketExists(config.s3!.bucket!))) await admin.createBucket(config.s3!.bucket!);
+  const admin = mode === 'seaweedfs' ? runtime.resolve<BucketAdmin>(TOKENS.BucketAdmin) : undefined;
+  if (admin !== undefined && !(await admin.bucketExists(config.s3!.bucket!))) {
+    await admin.createBucket(config.s3!.bucket!);
   }
   const key = await runtime
     .resolve<ApiKeys>(SERVICE_TOKENS.ApiKeys)
