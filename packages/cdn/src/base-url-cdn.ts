@@ -1,11 +1,5 @@
-import {
-  assertValidKey,
-  type Cdn,
-  type CdnCapabilities,
-  type PurgeTarget,
-  StorageError,
-} from '@stowage/core';
-import { baseUrlSchema, encodeKeyPath, type FetchPublicInit, fetchPublic, parseConfig } from '@stowage/kit';
+import { type Cdn, type CdnCapabilities, type PurgeTarget, StorageError } from '@stowage/core';
+import { baseUrlSchema, type FetchPublicInit, fetchSchema, PublicBaseUrl, parseConfig } from '@stowage/kit';
 import * as z from 'zod/mini';
 
 export interface BaseUrlCdnConfig {
@@ -27,12 +21,7 @@ export const baseUrlCdnConfigSchema: z.ZodMiniType<ParsedBaseUrlCdnConfig, BaseU
   {
     baseUrl: baseUrlSchema(),
     name: z.optional(z.string().check(z.minLength(1, 'must not be empty'))),
-    fetch: z.optional(
-      z.custom<typeof globalThis.fetch, typeof globalThis.fetch>(
-        (v) => typeof v === 'function',
-        'must be a fetch function',
-      ),
-    ),
+    fetch: z.optional(fetchSchema()),
   },
 );
 
@@ -47,20 +36,19 @@ export class BaseUrlCdn implements Cdn {
   readonly capabilities: CdnCapabilities = NO_PURGE;
   /** The normalised base URL, ending with "/". */
   readonly baseUrl: string;
-  private readonly fetchImpl: typeof globalThis.fetch;
+  private readonly urls: PublicBaseUrl;
 
   /** @throws ConfigInvalid naming the bad setting. */
   constructor(config: BaseUrlCdnConfig) {
     const parsed = parseConfig(baseUrlCdnConfigSchema, config, 'cdn');
     this.name = parsed.name ?? 'cdn';
     this.baseUrl = parsed.baseUrl;
-    this.fetchImpl = parsed.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.urls = new PublicBaseUrl(parsed.baseUrl, this.name, parsed.fetch);
   }
 
   /** @throws InvalidKey for an invalid key. */
   publicUrl(key: string): string {
-    assertValidKey(key, { operation: 'publicUrl', backend: this.name });
-    return this.baseUrl + encodeKeyPath(key);
+    return this.urls.url(key);
   }
 
   /**
@@ -68,9 +56,8 @@ export class BaseUrlCdn implements Cdn {
    * @throws NotFound on 404, PermissionDenied on 401/403, RateLimited on 429,
    *   Unavailable on 5xx or a network failure, Aborted when `signal` aborts.
    */
-  async fetch(key: string, init?: FetchPublicInit): Promise<Response> {
-    const url = this.publicUrl(key);
-    return fetchPublic(this.fetchImpl, url, init, { operation: 'cdnFetch', key, backend: this.name });
+  fetch(key: string, init?: FetchPublicInit): Promise<Response> {
+    return this.urls.fetch(key, init);
   }
 
   /** @throws Unsupported always: a plain base URL has no purge API. */

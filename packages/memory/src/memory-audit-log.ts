@@ -1,5 +1,4 @@
 import {
-  type AuditAction,
   type AuditEvent,
   type AuditLog,
   type Clock,
@@ -36,16 +35,7 @@ export class MemoryAuditLog implements AuditLog {
   }
 
   /** Append order (oldest first). @throws InvalidInput for a malformed cursor or limit. */
-  async query(
-    query: {
-      key?: string;
-      actor?: string;
-      action?: AuditAction;
-      since?: Date;
-      cursor?: string;
-      limit?: number;
-    } = {},
-  ): Promise<Page<StoredAuditEvent>> {
+  async query(query: Parameters<AuditLog['query']>[0] = {}): Promise<Page<StoredAuditEvent>> {
     const ctx = { operation: 'query', backend: BACKEND };
     const limit = resolveQueryLimit(query.limit, ctx);
     let start = 0;

@@ -1,5 +1,4 @@
 import {
-  assertValidKey,
   type Clock,
   compareKeys,
   type MetadataRepository,

@@ -225,33 +225,14 @@ export class MemoryObjectStore extends CheckedObjectStore {
   }
 
   protected override async presignGetUrl(key: string, options: PresignGetOptions): Promise<string> {
-    return this.signer().sign({
-      method: 'GET',
-      key,
-      expiresAt: this.clock.now().getTime() + options.expiresIn * 1000,
-      ...(options.responseContentDisposition !== undefined
-        ? { responseContentDisposition: options.responseContentDisposition }
-        : {}),
-      ...(options.responseContentType !== undefined
-        ? { responseContentType: options.responseContentType }
-        : {}),
-    });
+    return this.signer().presignGet(key, options, this.clock.now());
   }
 
   protected override async presignPutRequest(
     key: string,
     options: PresignPutOptions,
   ): Promise<PresignedRequest> {
-    const url = this.signer().sign({
-      method: 'PUT',
-      key,
-      expiresAt: this.clock.now().getTime() + options.expiresIn * 1000,
-      ...(options.contentType !== undefined ? { contentType: options.contentType } : {}),
-      ...(options.maxSize !== undefined ? { maxSize: options.maxSize } : {}),
-    });
-    const headers: Record<string, string> = {};
-    if (options.contentType !== undefined) headers['content-type'] = options.contentType;
-    return { url, method: 'PUT', headers };
+    return this.signer().presignPut(key, options, this.clock.now());
   }
 
   private signer(): UrlSigner {

@@ -11,6 +11,7 @@ import {
 import {
   baseUrlSchema,
   type FetchPublicInit,
+  fetchSchema,
   parseConfig,
   positiveInteger,
   type Secret,
@@ -78,9 +79,7 @@ export const spacesCdnSettings = {
       .check(z.regex(/^[A-Za-z0-9-]+$/, 'must be a CDN endpoint id (a UUID)')),
   ),
   apiBaseUrl: z.optional(baseUrlSchema()),
-  fetch: z.optional(
-    z.custom<typeof globalThis.fetch>((v) => typeof v === 'function', 'must be a fetch function'),
-  ),
+  fetch: z.optional(fetchSchema()),
   maxFilesPerRequest: z.optional(
     z
       .number()

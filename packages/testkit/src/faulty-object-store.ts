@@ -19,25 +19,14 @@ import {
   type PutOptions,
   StorageError,
 } from '@stowage/core';
+import { PORT_METHODS } from '@stowage/kit';
 import { createPrng } from './helpers/prng.js';
 
 /** The ObjectStore methods a fault can be injected into. */
 export type FaultableOperation = Exclude<keyof ObjectStore, 'name' | 'capabilities'>;
 
-export const FAULTABLE_OPERATIONS: readonly FaultableOperation[] = [
-  'put',
-  'get',
-  'head',
-  'exists',
-  'delete',
-  'deleteMany',
-  'copy',
-  'move',
-  'list',
-  'listPage',
-  'presignGet',
-  'presignPut',
-];
+/** Every ObjectStore method (the kit's list, which config checks for an ObjectStore too). */
+export const FAULTABLE_OPERATIONS: readonly FaultableOperation[] = PORT_METHODS.objectStore;
 
 export interface FaultyObjectStoreOptions {
   /** Fail the Nth eligible call(s), counting from 1. */

@@ -196,6 +196,8 @@ describe('CheckedObjectStore: methods beyond the port (runChecked, checkPut)', (
     expect(await kindOf(() => store.stamp('k', 'x', { metadata: { a: 'b' } }))).toBe('Unsupported');
     const foreign = (await store.stamp('plain-failure', 'x').catch((e: unknown) => e)) as StorageError;
     expect([foreign.kind, foreign.operation, foreign.key]).toEqual(['Unexpected', 'stamp', 'plain-failure']);
+    expect(await kindOf(() => store.stamp(undefined as unknown as string, 'x'))).toBe('InvalidKey');
+    expect(await kindOf(() => store.head(undefined as unknown as string))).toBe('InvalidKey');
     expect(() => store.where('a//b')).toThrow(
       expect.objectContaining({ kind: 'InvalidKey', operation: 'where' }),
     );

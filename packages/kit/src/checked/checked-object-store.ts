@@ -199,37 +199,16 @@ export abstract class CheckedObjectStore implements ObjectStore {
     }
   }
 
-  async head(key: string, options: { signal?: AbortSignal } = {}): Promise<ObjectInfo> {
-    const ctx = this.ctx('head', key);
-    try {
-      assertValidKey(key, ctx);
-      throwIfAborted(options.signal, ctx);
-      return await this.headObject(key, options);
-    } catch (error) {
-      throw storageErrorFrom(error, ctx, options.signal);
-    }
+  head(key: string, options: { signal?: AbortSignal } = {}): Promise<ObjectInfo> {
+    return this.runChecked('head', key, options.signal, () => this.headObject(key, options));
   }
 
-  async exists(key: string, options: { signal?: AbortSignal } = {}): Promise<boolean> {
-    const ctx = this.ctx('exists', key);
-    try {
-      assertValidKey(key, ctx);
-      throwIfAborted(options.signal, ctx);
-      return await this.existsObject(key, options);
-    } catch (error) {
-      throw storageErrorFrom(error, ctx, options.signal);
-    }
+  exists(key: string, options: { signal?: AbortSignal } = {}): Promise<boolean> {
+    return this.runChecked('exists', key, options.signal, () => this.existsObject(key, options));
   }
 
-  async delete(key: string, options: { signal?: AbortSignal } = {}): Promise<void> {
-    const ctx = this.ctx('delete', key);
-    try {
-      assertValidKey(key, ctx);
-      throwIfAborted(options.signal, ctx);
-      await this.deleteObject(key, options);
-    } catch (error) {
-      throw storageErrorFrom(error, ctx, options.signal);
-    }
+  delete(key: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    return this.runChecked('delete', key, options.signal, () => this.deleteObject(key, options));
   }
 
   async deleteMany(
@@ -341,20 +320,20 @@ export abstract class CheckedObjectStore implements ObjectStore {
 
   /**
    * The layer's guarantees for a store-specific method outside the port (seaweedfs
-   * `putWithTtl`, a `publicUrl`): validates `key` (when given), fails an already-aborted
-   * `signal` (`Aborted`, or `Timeout`) before `fn` runs, and gives every error that leaves
-   * `fn` the operation's context (a foreign error becomes `Unexpected` with its cause).
+   * `putWithTtl`, a `publicUrl`): validates `key` (whatever a caller passed), fails an
+   * already-aborted `signal` (`Aborted`, or `Timeout`) before `fn` runs, and gives every error
+   * that leaves `fn` the operation's context (a foreign error becomes `Unexpected` with its cause).
    * @throws InvalidKey, Aborted, Timeout, or what `fn` throws, in context.
    */
   protected async runChecked<T>(
     operation: string,
-    key: string | undefined,
+    key: string,
     signal: AbortSignal | undefined,
     fn: (ctx: OperationContext) => Promise<T>,
   ): Promise<T> {
     const ctx = this.ctx(operation, key);
     try {
-      if (key !== undefined) assertValidKey(key, ctx);
+      assertValidKey(key, ctx);
       throwIfAborted(signal, ctx);
       return await fn(ctx);
     } catch (error) {
@@ -363,14 +342,10 @@ export abstract class CheckedObjectStore implements ObjectStore {
   }
 
   /** `runChecked` for a synchronous method (no signal). */
-  protected runCheckedSync<T>(
-    operation: string,
-    key: string | undefined,
-    fn: (ctx: OperationContext) => T,
-  ): T {
+  protected runCheckedSync<T>(operation: string, key: string, fn: (ctx: OperationContext) => T): T {
     const ctx = this.ctx(operation, key);
     try {
-      if (key !== undefined) assertValidKey(key, ctx);
+      assertValidKey(key, ctx);
       return fn(ctx);
     } catch (error) {
       throw storageErrorFrom(error, ctx);
@@ -402,21 +377,7 @@ export abstract class CheckedObjectStore implements ObjectStore {
     assertPutOptions(options, ctx);
     assertHeaderValues(options, ctx);
     const metadata = normalizeMetadata(options.metadata, ctx);
-    const caps = this.capabilities;
-    if (options.ifNoneMatch !== undefined)
-      this.requireCapability(caps.writeIfNoneMatch, 'writeIfNoneMatch', 'ifNoneMatch', ctx);
-    if (options.ifMatch !== undefined) {
-      assertEtag(options.ifMatch, ctx);
-      this.requireCapability(caps.writeIfMatch, 'writeIfMatch', 'ifMatch', ctx);
-    }
-    if (Object.keys(metadata).length > 0)
-      this.requireCapability(caps.userMetadata, 'userMetadata', 'metadata', ctx);
-    if (options.cacheControl !== undefined)
-      this.requireCapability(caps.contentHeaders, 'contentHeaders', 'cacheControl', ctx);
-    if (options.contentDisposition !== undefined)
-      this.requireCapability(caps.contentHeaders, 'contentHeaders', 'contentDisposition', ctx);
-    if (options.visibility === 'public')
-      this.requireCapability(caps.visibility, 'visibility', "visibility: 'public'", ctx);
+    this.requireWriteCapabilities(options, metadata, 'writeIfMatch', ctx);
     const known = knownLength(body);
     if (known !== undefined && options.contentLength !== undefined && known !== options.contentLength) {
       throw new StorageError(
@@ -480,6 +441,30 @@ export abstract class CheckedObjectStore implements ObjectStore {
     }
   }
 
+  /** The capabilities a write's options need (put and copy alike), and a usable etag for ifMatch. */
+  private requireWriteCapabilities(
+    options: PutOptions | CopyOptions,
+    metadata: Record<string, string>,
+    ifMatchCapability: 'writeIfMatch' | 'readIfMatch',
+    ctx: OperationContext,
+  ): void {
+    const caps = this.capabilities;
+    if (options.ifNoneMatch !== undefined)
+      this.requireCapability(caps.writeIfNoneMatch, 'writeIfNoneMatch', 'ifNoneMatch', ctx);
+    if (options.ifMatch !== undefined) {
+      assertEtag(options.ifMatch, ctx);
+      this.requireCapability(caps[ifMatchCapability], ifMatchCapability, 'ifMatch', ctx);
+    }
+    if (Object.keys(metadata).length > 0)
+      this.requireCapability(caps.userMetadata, 'userMetadata', 'metadata', ctx);
+    if (options.cacheControl !== undefined)
+      this.requireCapability(caps.contentHeaders, 'contentHeaders', 'cacheControl', ctx);
+    if (options.contentDisposition !== undefined)
+      this.requireCapability(caps.contentHeaders, 'contentHeaders', 'contentDisposition', ctx);
+    if (options.visibility === 'public')
+      this.requireCapability(caps.visibility, 'visibility', "visibility: 'public'", ctx);
+  }
+
   private async inferType(key: string, body: Body): Promise<string> {
     if (isInMemoryBody(body)) return inferContentType(key, toBuffer(body));
     return contentTypeFromKey(key) ?? DEFAULT_CONTENT_TYPE;
@@ -496,25 +481,10 @@ export abstract class CheckedObjectStore implements ObjectStore {
       assertValidKey(from, ctx);
       assertValidKey(to, ctx);
       assertCopyOptions(options, ctx);
-      const caps = this.capabilities;
       const checked: CheckedCopyOptions = { ...options };
-      if (options.metadata !== undefined) {
-        checked.metadata = normalizeMetadata(options.metadata, ctx);
-        if (Object.keys(checked.metadata).length > 0)
-          this.requireCapability(caps.userMetadata, 'userMetadata', 'metadata', ctx);
-      }
-      if (options.ifNoneMatch !== undefined)
-        this.requireCapability(caps.writeIfNoneMatch, 'writeIfNoneMatch', 'ifNoneMatch', ctx);
-      if (options.ifMatch !== undefined) {
-        assertEtag(options.ifMatch, ctx);
-        this.requireCapability(caps.readIfMatch, 'readIfMatch', 'ifMatch', ctx);
-      }
-      if (options.cacheControl !== undefined)
-        this.requireCapability(caps.contentHeaders, 'contentHeaders', 'cacheControl', ctx);
-      if (options.contentDisposition !== undefined)
-        this.requireCapability(caps.contentHeaders, 'contentHeaders', 'contentDisposition', ctx);
-      if (options.visibility === 'public')
-        this.requireCapability(caps.visibility, 'visibility', "visibility: 'public'", ctx);
+      if (options.metadata !== undefined) checked.metadata = normalizeMetadata(options.metadata, ctx);
+      // A copy's ifMatch is a condition on the source: a conditional read.
+      this.requireWriteCapabilities(options, checked.metadata ?? {}, 'readIfMatch', ctx);
       throwIfAborted(options.signal, ctx);
       return await (operation === 'copy'
         ? this.copyObject(from, to, checked)

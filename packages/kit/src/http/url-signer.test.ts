@@ -42,3 +42,27 @@ describe('UrlSigner', () => {
     expect(JSON.stringify(signer)).not.toContain('sixteen-bytes');
   });
 });
+
+describe('UrlSigner presignGet / presignPut', () => {
+  const now = new Date('2026-01-01T00:00:00Z');
+
+  it('signs what a store returns: expiry from the given clock, pinned headers', () => {
+    const get = signer.presignGet('a b.txt', { expiresIn: 60, responseContentType: 'text/plain' }, now);
+    const check = signer.verify('GET', target(get), now.getTime());
+    expect(check).toEqual({
+      ok: true,
+      claims: {
+        method: 'GET',
+        key: 'a b.txt',
+        expiresAt: now.getTime() + 60_000,
+        responseContentType: 'text/plain',
+      },
+    });
+    const put = signer.presignPut('up.bin', { expiresIn: 5, contentType: 'image/png', maxSize: 10 }, now);
+    expect(put.method).toBe('PUT');
+    expect(put.headers).toEqual({ 'content-type': 'image/png' });
+    const claims = signer.verify('PUT', target(put.url), now.getTime());
+    expect(claims).toMatchObject({ ok: true, claims: { contentType: 'image/png', maxSize: 10 } });
+    expect(signer.presignPut('x', { expiresIn: 5 }, now).headers).toEqual({});
+  });
+});

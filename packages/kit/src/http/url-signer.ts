@@ -1,5 +1,10 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { isValidKey } from '@stowage/core';
+import {
+  isValidKey,
+  type PresignedRequest,
+  type PresignGetOptions,
+  type PresignPutOptions,
+} from '@stowage/core';
 import { type Secret, toSecret } from '../config/secret.js';
 import { decodeKeyPath, encodeKeyPath } from './key-path.js';
 
@@ -66,6 +71,33 @@ export class UrlSigner {
     this.baseUrl = url.href;
     this.basePath = url.pathname;
     this.#secret = toSecret(options.secret);
+  }
+
+  /**
+   * A presigned GET URL as a store's `presignGet` returns it, valid `expiresIn` seconds from
+   * `now` (the store's clock), pinning the response headers asked for.
+   */
+  presignGet(key: string, options: PresignGetOptions, now: Date): string {
+    const claims: SignedClaims = { method: 'GET', key, expiresAt: now.getTime() + options.expiresIn * 1000 };
+    if (options.responseContentDisposition !== undefined)
+      claims.responseContentDisposition = options.responseContentDisposition;
+    if (options.responseContentType !== undefined) claims.responseContentType = options.responseContentType;
+    return this.sign(claims);
+  }
+
+  /**
+   * A presigned PUT as a store's `presignPut` returns it: the content type (when given) is
+   * signed and must be sent as the header returned; `maxSize` is signed for the server to enforce.
+   */
+  presignPut(key: string, options: PresignPutOptions, now: Date): PresignedRequest {
+    const claims: SignedClaims = { method: 'PUT', key, expiresAt: now.getTime() + options.expiresIn * 1000 };
+    const headers: Record<string, string> = {};
+    if (options.contentType !== undefined) {
+      claims.contentType = options.contentType;
+      headers['content-type'] = options.contentType;
+    }
+    if (options.maxSize !== undefined) claims.maxSize = options.maxSize;
+    return { url: this.sign(claims), method: 'PUT', headers };
   }
 
   /** A URL carrying `claims` and their signature. */

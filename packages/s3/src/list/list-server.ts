@@ -1,5 +1,5 @@
 import { ListObjectsV2Command, type ListObjectsV2CommandOutput, type S3Client } from '@aws-sdk/client-s3';
-import type { ObjectSummary } from '@stowage/core';
+import { type ObjectSummary, StorageError } from '@stowage/core';
 import { quoteEtag } from '@stowage/kit';
 import { type ErrorContext, mapS3Error } from '../error-map.js';
 
@@ -24,6 +24,29 @@ export interface ListResponse {
 
 /** The one request a listing algorithm makes, so the algorithms can be tested against a model server. */
 export type ListServer = (request: ListRequest) => Promise<ListResponse>;
+
+/** The continuation tokens of one listing: a server that repeats one would make it list forever. */
+export class ContinuationTokens {
+  readonly #seen = new Set<string>();
+
+  /**
+   * The server's next token, to ask with (undefined at the end).
+   * @throws Unexpected when the server gave the same token before in this listing.
+   */
+  next(token: string | undefined): string | undefined {
+    if (token === undefined) return undefined;
+    if (this.#seen.has(token)) {
+      throw new StorageError('Unexpected', 'The server repeated a listing continuation token');
+    }
+    this.#seen.add(token);
+    return token;
+  }
+
+  /** Forgets the tokens (a new listing starts). */
+  clear(): void {
+    this.#seen.clear();
+  }
+}
 
 /** ListObjectsV2 on a bucket through the SDK, its failures mapped to StorageErrors. */
 export function sdkListServer(

@@ -1,7 +1,7 @@
-import { compareKeys, type ListEntry, type ObjectSummary, StorageError } from '@stowage/core';
+import { compareKeys, type ListEntry, type ObjectSummary } from '@stowage/core';
 import { levelFolder } from '@stowage/kit';
 import type { ListOrder } from '../profiles.js';
-import type { ListServer } from './list-server.js';
+import { ContinuationTokens, type ListServer } from './list-server.js';
 import { treeLevelEntries } from './tree-level.js';
 import { dirOf } from './tree-position.js';
 import { treeOrderedKeys } from './tree-walk.js';
@@ -106,7 +106,7 @@ async function* lexicographicEntries(server: ListServer, query: S3ListQuery): As
   const skipFolder = levelFolder(query.prefix, query.after, query.delimiter);
   let token: string | undefined;
   let first = true;
-  const tokens = new Set<string>();
+  const tokens = new ContinuationTokens();
   do {
     const response = await server({
       prefix: query.prefix,
@@ -130,12 +130,7 @@ async function* lexicographicEntries(server: ListServer, query: S3ListQuery): As
         j++;
       }
     }
-    token = response.next;
-    if (token !== undefined) {
-      if (tokens.has(token))
-        throw new StorageError('Unexpected', 'The server repeated a listing continuation token');
-      tokens.add(token);
-    }
+    token = tokens.next(response.next);
   } while (token !== undefined);
 }
 

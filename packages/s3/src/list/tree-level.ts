@@ -1,5 +1,5 @@
 import { compareKeys, type ObjectSummary, StorageError } from '@stowage/core';
-import type { ListRequest, ListServer } from './list-server.js';
+import { ContinuationTokens, type ListRequest, type ListServer } from './list-server.js';
 import { treeLevelStart } from './tree-position.js';
 
 /**
@@ -20,7 +20,7 @@ export async function* treeLevelEntries(
   const startAfter = treeLevelStart(prefix, after);
   if (startAfter === null) return;
   const held: string[] = [];
-  const tokens = new Set<string>();
+  const tokens = new ContinuationTokens();
   let token: string | undefined;
   let first = true;
   // The server starts a little before `after` (see `treeLevelStart`): what precedes it is dropped.
@@ -57,12 +57,7 @@ export async function* treeLevelEntries(
       if (typeof entry === 'string') held.push(entry);
       else yield* emit(entry);
     }
-    token = response.next;
-    if (token !== undefined) {
-      if (tokens.has(token))
-        throw new StorageError('Unexpected', 'The server repeated a listing continuation token');
-      tokens.add(token);
-    }
+    token = tokens.next(response.next);
   } while (token !== undefined);
   yield* release(undefined);
 }

@@ -1,5 +1,5 @@
 import { compareKeys, type ObjectSummary, StorageError } from '@stowage/core';
-import type { ListRequest, ListResponse, ListServer } from './list-server.js';
+import { ContinuationTokens, type ListRequest, type ListResponse, type ListServer } from './list-server.js';
 import { dirOf, SLASH, treeStart } from './tree-position.js';
 
 /**
@@ -179,7 +179,7 @@ class TreeStream {
   private token: string | undefined;
   private ended = false;
   private requests = 0;
-  private readonly tokens = new Set<string>();
+  private readonly tokens = new ContinuationTokens();
 
   constructor(
     private readonly walk: TreeWalk,
@@ -224,15 +224,9 @@ class TreeStream {
         throw new StorageError('Unexpected', `The server listed ${JSON.stringify(key)} outside the prefix`);
       }
     }
-    if (response.next !== undefined) {
-      if (this.tokens.has(response.next)) {
-        throw new StorageError('Unexpected', 'The server repeated a listing continuation token');
-      }
-      this.tokens.add(response.next);
-    }
+    this.token = this.tokens.next(response.next);
     this.page = response.keys;
     this.at = 0;
-    this.token = response.next;
     this.ended = response.next === undefined;
     const last = response.keys.at(-1)?.key;
     if (this.ended && last !== undefined && response.keys.length >= request.maxKeys) {
