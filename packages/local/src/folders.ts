@@ -1,9 +1,10 @@
-import { lstat, rm, rmdir } from 'node:fs/promises';
+import { lstat, opendir, rm, rmdir, unlink } from 'node:fs/promises';
 import { StorageError } from '@stowage/core';
 import { errnoCode } from './fs-errors.js';
 import { walkKeys } from './list-walk.js';
 import type { BodyStats } from './object-entries.js';
 import { dirOf } from './paths.js';
+import { isJournalName, journalName } from './reserved-names.js';
 import { symlinkRefused } from './safe-paths.js';
 
 // On a filesystem a key cannot be both an object and a folder of other keys
@@ -58,14 +59,49 @@ async function removeIfNoKeys(root: string, key: string, path: string): Promise<
   return true;
 }
 
-/** Removes now-empty directories from `dir` up to (not including) the root. */
+/**
+ * Removes now-empty directories from `dir` up to (not including) the root. A directory
+ * holding nothing but its etag journal (a cache of its bodies' etags) counts as empty.
+ */
 export async function pruneEmptyDirs(root: string, dir: string): Promise<void> {
   while (dir.length > root.length && dir.startsWith(`${root}/`)) {
-    try {
-      await rmdir(dir);
-    } catch {
-      return; // not empty (or already gone, or recreated): stop
-    }
+    if (!(await removeDir(dir))) return; // not empty (or already gone, or recreated): stop
     dir = dirOf(dir);
+  }
+}
+
+/** rmdir, and when that fails only because the journal is left, the journal and rmdir again. */
+export async function removeDir(dir: string): Promise<boolean> {
+  try {
+    await rmdir(dir);
+    return true;
+  } catch (error) {
+    if (errnoCode(error) !== 'ENOTEMPTY' && errnoCode(error) !== 'EEXIST') return false;
+  }
+  if (!(await holdsOnlyJournal(dir))) return false;
+  await unlink(`${dir}/${journalName()}`).catch(() => {});
+  return rmdir(dir).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Whether the journal is the only entry of `dir` (reads at most the first few entries). */
+async function holdsOnlyJournal(dir: string): Promise<boolean> {
+  let handle: Awaited<ReturnType<typeof opendir>> | undefined;
+  try {
+    handle = await opendir(dir, { bufferSize: 4 });
+    let journal = false;
+    for (let n = 0; n < 2; n++) {
+      const entry = await handle.read();
+      if (entry === null) break;
+      if (!isJournalName(entry.name)) return false;
+      journal = true;
+    }
+    return journal;
+  } catch {
+    return false;
+  } finally {
+    await handle?.close().catch(() => {});
   }
 }

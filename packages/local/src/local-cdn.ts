@@ -5,7 +5,7 @@ import {
   type CdnCapabilities,
   type PurgeTarget,
 } from '@stowage/core';
-import { baseUrlSchema, encodeKeyPath, type FetchPublicInit, fetchPublic, parseConfig } from '@stowage/kit';
+import { baseUrlSchema, type FetchPublicInit, fetchSchema, PublicBaseUrl, parseConfig } from '@stowage/kit';
 import * as z from 'zod/mini';
 
 /** Configuration of `LocalCdn`. */
@@ -19,12 +19,7 @@ export interface LocalCdnConfig {
 export const localCdnConfigSchema: z.ZodMiniType<LocalCdnConfig, LocalCdnConfig> = z.strictObject(
   {
     baseUrl: baseUrlSchema(),
-    fetch: z.optional(
-      z.custom<typeof globalThis.fetch, typeof globalThis.fetch>(
-        (v) => typeof v === 'function',
-        'must be a fetch function',
-      ),
-    ),
+    fetch: z.optional(fetchSchema()),
   },
   'must be an object of settings ({ baseUrl, … })',
 );
@@ -41,19 +36,18 @@ export class LocalCdn implements Cdn {
   readonly capabilities: CdnCapabilities = Object.freeze({ purge: true, purgePrefix: true });
   /** Ends with "/". */
   readonly baseUrl: string;
-  private readonly fetchImpl: typeof globalThis.fetch;
+  private readonly urls: PublicBaseUrl;
 
   /** @throws ConfigInvalid naming the bad setting. */
   constructor(config: LocalCdnConfig) {
     const parsed = parseConfig(localCdnConfigSchema, config, 'local-cdn');
     this.baseUrl = parsed.baseUrl;
-    this.fetchImpl = parsed.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.urls = new PublicBaseUrl(parsed.baseUrl, this.name, parsed.fetch);
   }
 
   /** @throws InvalidKey for an invalid key. */
   publicUrl(key: string): string {
-    assertValidKey(key, { operation: 'publicUrl', backend: this.name });
-    return this.baseUrl + encodeKeyPath(key);
+    return this.urls.url(key);
   }
 
   /**
@@ -61,9 +55,8 @@ export class LocalCdn implements Cdn {
    * @throws NotFound on 404, PermissionDenied on 401/403 (a private object), Unavailable when
    *   the server cannot be reached, Aborted (Timeout for a timed-out signal) when `signal` aborts.
    */
-  async fetch(key: string, init?: FetchPublicInit): Promise<Response> {
-    const url = this.publicUrl(key);
-    return fetchPublic(this.fetchImpl, url, init, { operation: 'cdnFetch', key, backend: this.name });
+  fetch(key: string, init?: FetchPublicInit): Promise<Response> {
+    return this.urls.fetch(key, init);
   }
 
   /**

@@ -25,6 +25,7 @@ import {
   UrlSigner,
 } from '@stowage/kit';
 import { copyObject, moveObject } from './copy-object.js';
+import { EtagJournal } from './etag-journal.js';
 import { fromFsError } from './fs-errors.js';
 import { listObjects } from './list-objects.js';
 import { type LocalStoreConfig, parseLocalStoreConfig } from './local-config.js';
@@ -89,6 +90,7 @@ export class LocalObjectStore extends CheckedObjectStore {
   readonly #fsync: boolean;
   readonly #entries: ObjectEntries;
   readonly #locks = new KeyedRwLock();
+  readonly #journal = new EtagJournal();
   #context: Promise<LocalContext> | undefined;
 
   /** @throws ConfigInvalid naming each bad setting. */
@@ -207,17 +209,7 @@ export class LocalObjectStore extends CheckedObjectStore {
 
   protected override async presignGetUrl(key: string, options: PresignGetOptions): Promise<string> {
     assertNotReserved(key);
-    return this.signer().sign({
-      method: 'GET',
-      key,
-      expiresAt: this.clock.now().getTime() + options.expiresIn * 1000,
-      ...(options.responseContentDisposition !== undefined
-        ? { responseContentDisposition: options.responseContentDisposition }
-        : {}),
-      ...(options.responseContentType !== undefined
-        ? { responseContentType: options.responseContentType }
-        : {}),
-    });
+    return this.signer().presignGet(key, options, this.clock.now());
   }
 
   /** With `maxSize`, the local server refuses a bigger upload (413) and stores nothing. */
@@ -226,16 +218,7 @@ export class LocalObjectStore extends CheckedObjectStore {
     options: PresignPutOptions,
   ): Promise<PresignedRequest> {
     assertNotReserved(key);
-    const url = this.signer().sign({
-      method: 'PUT',
-      key,
-      expiresAt: this.clock.now().getTime() + options.expiresIn * 1000,
-      ...(options.contentType !== undefined ? { contentType: options.contentType } : {}),
-      ...(options.maxSize !== undefined ? { maxSize: options.maxSize } : {}),
-    });
-    const headers: Record<string, string> = {};
-    if (options.contentType !== undefined) headers['content-type'] = options.contentType;
-    return { url, method: 'PUT', headers };
+    return this.signer().presignPut(key, options, this.clock.now());
   }
 
   // ------------------------------------------------------------------ internals
@@ -269,7 +252,14 @@ export class LocalObjectStore extends CheckedObjectStore {
           { operation: 'configure', backend: this.name, cause },
         );
       }
-      return { root, fsync: this.#fsync, clock: this.clock, entries: this.#entries, locks: this.#locks };
+      return {
+        root,
+        fsync: this.#fsync,
+        clock: this.clock,
+        entries: this.#entries,
+        journal: this.#journal,
+        locks: this.#locks,
+      };
     })();
     return this.#context;
   }

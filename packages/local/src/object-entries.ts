@@ -59,6 +59,12 @@ export class ObjectEntries {
     return entry;
   }
 
+  /** The cached entry of the body at `path` if it still has identity `id`; no I/O. */
+  peek(path: string, id: BodyIdentity): SidecarEntry | undefined {
+    const cached = this.cache.get(path);
+    return cached !== undefined && cached.id === identityKey(id) ? cached.entry : undefined;
+  }
+
   set(path: string, entry: SidecarEntry): void {
     this.cache.delete(path);
     this.cache.set(path, { id: identityKey(entry.id), entry });

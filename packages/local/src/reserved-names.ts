@@ -9,6 +9,7 @@ export const RESERVED_PREFIX = '.stowage-';
 
 const TEMP_PREFIX = `${RESERVED_PREFIX}tmp-`;
 const SIDECAR_PREFIX = `${RESERVED_PREFIX}meta-`;
+const JOURNAL_NAME = `${RESERVED_PREFIX}etags`;
 
 export function isReservedName(name: string): boolean {
   return name.startsWith(RESERVED_PREFIX);
@@ -37,6 +38,15 @@ export function sidecarName(bodyName: string): string {
 
 export function isSidecarName(name: string): boolean {
   return name.startsWith(SIDECAR_PREFIX);
+}
+
+/** The per-directory etag journal (etag-journal.ts): a cache for listings. */
+export function journalName(): string {
+  return JOURNAL_NAME;
+}
+
+export function isJournalName(name: string): boolean {
+  return name === JOURNAL_NAME;
 }
 
 /** The first key segment that uses a reserved name, if any. */

@@ -1,5 +1,6 @@
 import type { Dirent } from 'node:fs';
-import { lstat, readdir, readFile, rmdir, stat, unlink } from 'node:fs/promises';
+import { lstat, readdir, readFile, stat, unlink } from 'node:fs/promises';
+import { removeDir } from './folders.js';
 import { errnoCode } from './fs-errors.js';
 import { isSidecarName, isTempName } from './reserved-names.js';
 
@@ -65,13 +66,6 @@ export async function sweepDebris(root: string, olderThanMs: number, nowMs: numb
           result.orphanSidecars++;
       }
     }
-    if (
-      !isRoot &&
-      (await rmdir(dir).then(
-        () => true,
-        () => false,
-      ))
-    )
-      result.emptyDirs++;
+    if (!isRoot && (await removeDir(dir))) result.emptyDirs++;
   }
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { type FileHandle, open, unlink } from 'node:fs/promises';
 import {
@@ -12,12 +13,16 @@ import {
 } from '@stowage/core';
 import { assertBodyLength, assertBodySha256 } from '@stowage/kit';
 import { assertOpenedAt } from './safe-paths.js';
-import { Sha256Sink } from './sha256-sink.js';
+import { INLINE_HASH_LIMIT, Sha256Sink } from './sha256-sink.js';
 import { type BodyIdentity, identityOf } from './sidecar.js';
 
 const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
-/** In-memory bodies are fed to the hash in slices of this size (backpressure granularity). */
-const HASH_SLICE = 1024 * 1024;
+/**
+ * In-memory bodies are written in slices of this size (as `fs.writeFile` does): one `write()`
+ * of a whole 64 MiB buffer holds a pool thread and the page cache's dirty budget for the
+ * whole body at once, and slicing lets each slice be hashed while the next write runs.
+ */
+const WRITE_SLICE = 512 * 1024;
 
 export interface WrittenTemp {
   path: string;
@@ -36,9 +41,10 @@ export interface WrittenTemp {
  * reports its identity and starts its fsync (when asked; see `settled`). On any failure
  * the file is removed.
  *
- * The pipeline: bytes are written on the libuv pool while a worker thread hashes them
- * (large bodies; small ones are hashed inline), and the fsync starts as soon as the last
- * byte is written, so a large write costs about max(write + fsync, hash), not their sum.
+ * The pipeline: bytes are written on the libuv pool while they are hashed (an in-memory
+ * body on this thread, one slice while the previous one is written; a large stream on a
+ * worker thread; small bodies inline), and the fsync starts as soon as the last byte is
+ * written, so a large write costs about max(write, hash) + fsync, not their sum.
  * @throws Integrity for a length or sha256 mismatch, Aborted when the signal fires.
  */
 export async function writeTemp(
@@ -89,22 +95,33 @@ async function writeAll(fh: FileHandle, buf: Uint8Array): Promise<void> {
   }
 }
 
-/** Writes `buf` (on the libuv pool) while feeding it to the hash; the digest may still be running. */
+/**
+ * Writes `buf` in bounded slices (on the libuv pool) and hashes each slice on this thread
+ * while its write runs: no copy of the body and no round trip to the hashing worker, and
+ * the event loop is never held for more than one slice's hash (well under a millisecond).
+ */
 async function writeBytes(
   fh: FileHandle,
   buf: Buffer,
   sink: Sha256Sink,
   options: Pick<PutOptions, 'onProgress'>,
 ): Promise<{ size: number; sha256: Promise<string> }> {
-  const writing = writeAll(fh, buf);
-  const sha256 = (async () => {
-    for (let offset = 0; offset < buf.length; offset += HASH_SLICE) {
-      await sink.update(buf.subarray(offset, offset + HASH_SLICE));
+  if (buf.length <= INLINE_HASH_LIMIT) {
+    await writeAll(fh, buf);
+    sink.update(buf);
+  } else {
+    const hash = createHash('sha256');
+    for (let offset = 0; offset < buf.length; offset += WRITE_SLICE) {
+      const slice = buf.subarray(offset, offset + WRITE_SLICE);
+      const writing = writeAll(fh, slice);
+      hash.update(slice);
+      await writing;
     }
-    return sink.digest();
-  })();
-  sha256.catch(() => {}); // awaited by writeTemp unless the write fails first
-  await writing;
+    options.onProgress?.({ loaded: buf.length, total: buf.length });
+    return { size: buf.length, sha256: Promise.resolve(hash.digest('hex')) };
+  }
+  const sha256 = sink.digest();
+  sha256.catch(() => {}); // awaited by writeTemp
   options.onProgress?.({ loaded: buf.length, total: buf.length });
   return { size: buf.length, sha256 };
 }

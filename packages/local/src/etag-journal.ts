@@ -1,0 +1,171 @@
+import { constants } from 'node:fs';
+import { type FileHandle, open, rename, unlink } from 'node:fs/promises';
+import { journalName, tempName } from './reserved-names.js';
+import { type BodyIdentity, identityKey } from './sidecar.js';
+
+/**
+ * What a listing needs about one body besides its size: etag and lastModified, by identity.
+ */
+export interface JournalRecord {
+  etag: string;
+  lastModified: number;
+}
+
+/** A directory's journal as read: records by body identity, and how many lines it had. */
+export interface JournalView {
+  records: Map<string, JournalRecord>;
+  lines: number;
+}
+
+const OPEN_APPEND =
+  constants.O_WRONLY |
+  constants.O_APPEND |
+  constants.O_CREAT |
+  (constants.O_NOFOLLOW ?? 0) |
+  (constants.O_NONBLOCK ?? 0);
+const OPEN_READ = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+/** A record line: `<ino>:<size>:<mtimeNs> <lastModified> <32 hex digits of the etag>`. */
+const LINE = /^(\d+:\d+:\d+) (\d+) ([0-9a-f]{32})$/;
+/** Lines beyond which a journal is rewritten with only the live records (see `compactIfLarge`). */
+const SLACK = 64;
+
+/** The line of one record (the etag's quotes left out). */
+export function journalLine(id: BodyIdentity, record: JournalRecord): string {
+  return `${identityKey(id)} ${record.lastModified} ${record.etag.slice(1, -1)}\n`;
+}
+
+/**
+ * Per directory, a hidden append-only file (`.stowage-etags`) of the etag and lastModified
+ * of the bodies written there, keyed by body identity (inode, size, nanosecond mtime), so a
+ * listing in a fresh process reads one file per directory instead of opening, reading and
+ * hashing every body (or opening every sidecar). It is a cache, never the truth: a record is
+ * used only while a file in the directory has exactly its identity (bodies are never changed
+ * in place, so the identity names the bytes the record describes), later lines win, and a
+ * body with no record (written by hand, or a record lost to a crash or to a race between
+ * processes) is described as before, from its sidecar or its bytes, and recorded then.
+ *
+ * Appends are batched per directory and serialised within the process with the rewrites
+ * that drop dead records; one `write()` with O_APPEND per batch, never fsynced. A torn or
+ * interleaved line fails the line format and is skipped.
+ */
+export class EtagJournal {
+  private readonly pending = new Map<string, string[]>();
+  private readonly queues = new Map<string, Promise<void>>();
+
+  /** Records `id` in `dir`'s journal; resolves once written (or failed: best effort). */
+  append(dir: string, id: BodyIdentity, record: JournalRecord): Promise<void> {
+    const line = journalLine(id, record);
+    const batch = this.pending.get(dir);
+    if (batch !== undefined) {
+      batch.push(line);
+      return this.queues.get(dir)!;
+    }
+    const lines = [line];
+    this.pending.set(dir, lines);
+    return this.enqueue(dir, async () => {
+      this.pending.delete(dir);
+      await appendLines(dir, lines.join(''));
+    });
+  }
+
+  /** The records of `dir` (after this process's appends to it have landed). */
+  async read(dir: string): Promise<JournalView> {
+    await this.queues.get(dir);
+    return readJournal(dir);
+  }
+
+  /**
+   * Rewrites `dir`'s journal with only the records of `live` identities (and lines appended
+   * since `view` was read) when dead lines outnumber live ones: overwrites and deletes leave
+   * lines behind, and a listing that saw the whole directory knows which are live.
+   */
+  compactIfLarge(dir: string, view: JournalView, live: ReadonlySet<string>): void {
+    if (view.lines <= 2 * live.size + SLACK) return;
+    void this.enqueue(dir, async () => {
+      const text = await readText(`${dir}/${journalName()}`).catch(() => '');
+      const kept: string[] = [];
+      let index = 0;
+      for (const line of text.split('\n')) {
+        if (line === '') continue;
+        const m = LINE.exec(line);
+        if (m !== null && (index >= view.lines || live.has(m[1]!))) kept.push(`${line}\n`);
+        index++;
+      }
+      const temp = `${dir}/${tempName()}`;
+      try {
+        await writeNew(temp, kept.join(''));
+        await rename(temp, `${dir}/${journalName()}`);
+      } catch {
+        await unlink(temp).catch(() => {});
+      }
+    });
+  }
+
+  private enqueue(dir: string, job: () => Promise<void>): Promise<void> {
+    const run = (this.queues.get(dir) ?? Promise.resolve()).then(job).catch(() => {});
+    this.queues.set(dir, run);
+    void run.then(() => {
+      if (this.queues.get(dir) === run) this.queues.delete(dir);
+    });
+    return run;
+  }
+}
+
+async function appendLines(dir: string, text: string): Promise<void> {
+  let fh: FileHandle | undefined;
+  try {
+    fh = await open(`${dir}/${journalName()}`, OPEN_APPEND, 0o644);
+    await fh.write(text);
+  } catch {
+    // A cache: a directory removed meanwhile, a read-only tree, a symlink planted there.
+  } finally {
+    await fh?.close().catch(() => {});
+  }
+}
+
+async function writeNew(path: string, text: string): Promise<void> {
+  const fh = await open(
+    path,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0),
+    0o644,
+  );
+  try {
+    await fh.writeFile(text);
+  } finally {
+    await fh.close();
+  }
+}
+
+async function readText(path: string): Promise<string> {
+  const fh = await open(path, OPEN_READ);
+  try {
+    return await fh.readFile('latin1');
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The records of `dir`'s journal; empty when there is none or it cannot be read. */
+export async function readJournal(dir: string): Promise<JournalView> {
+  const records = new Map<string, JournalRecord>();
+  let text: string;
+  try {
+    text = await readText(`${dir}/${journalName()}`);
+  } catch {
+    return { records, lines: 0 };
+  }
+  let lines = 0;
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const line = text.slice(start, end);
+    start = end + 1;
+    if (line === '') continue;
+    lines++;
+    const m = LINE.exec(line);
+    if (m === null) continue;
+    records.set(m[1]!, { lastModified: Number(m[2]), etag: `"${m[3]}"` });
+  }
+  return { records, lines };
+}
