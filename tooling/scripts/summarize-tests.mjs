@@ -24,6 +24,8 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const rows = [];
+// Named at the end, so the tail of a CI log says which tests failed, not only how many.
+const failures = [];
 for (const suite of expected) {
   const file = join(resultsDir, `${suite}.json`);
   if (!existsSync(file)) {
@@ -43,6 +45,13 @@ for (const suite of expected) {
     ? JSON.parse(readFileSync(runErrorsFile, 'utf8')).unhandledErrors.length
     : 0;
   brokenFiles += unhandled;
+  for (const file of r.testResults ?? []) {
+    for (const t of file.assertionResults) {
+      if (t.status !== 'failed') continue;
+      const why = (t.failureMessages?.[0] ?? '').split('\n')[0].slice(0, 160);
+      failures.push(`${relative(root, file.name)} > ${t.fullName ?? t.title}\n      ${why}`);
+    }
+  }
   passed += r.numPassedTests;
   failed += r.numFailedTests + brokenFiles;
   skipped += s;
@@ -52,5 +61,9 @@ for (const suite of expected) {
 }
 console.log(`\nTest summary (${relative(root, resultsDir)}/):`);
 for (const row of rows) console.log(`  ${row}`);
+if (failures.length > 0) {
+  console.log('\nFailed tests:');
+  for (const f of failures) console.log(`  ${f}`);
+}
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 ? 1 : 0);

@@ -73,7 +73,9 @@ export async function tusRoutes(
     locker,
     maxSize: maxBytes,
     disableTerminationForFinishedUploads: true,
-    exposedHeaders: Object.values(OBJECT_HEADERS),
+    exposedHeaders: [...Object.values(OBJECT_HEADERS), 'X-Request-Id'],
+    // Browsers (Uppy) send the key in a header of ours.
+    allowedHeaders: ['X-Api-Key', 'X-Request-Id'],
     ...(publicUrl === undefined
       ? {}
       : { generateUrl: (_req: Request, { id }: { id: string }) => `${publicUrl}v1/tus/${id}` }),
