@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 import { createRuntime } from '@stowage/runtime';
+import { createS3Gateway, type S3Gateway } from '@stowage/s3-gateway';
 import { type ApiKeys, SERVICE_TOKENS } from '@stowage/services';
 import { buildApi } from './build-api.js';
 
 /**
  * `stowage-api`: the storage service on the configuration from the environment (and
- * `STOWAGE_CONFIG`), local mode by default. Stops on SIGINT/SIGTERM: no new connections,
+ * `STOWAGE_CONFIG`), local mode by default; with `gateway.port` (STOWAGE_GATEWAY_PORT) it also
+ * speaks the S3 protocol on that port, over the same runtime and API keys. Stops on SIGINT/SIGTERM: no new connections,
  * transfers in flight get `api.shutdownGraceMs` to finish, then the runtime closes and the
  * process exits by itself.
  */
@@ -16,7 +18,17 @@ const port = runtime.config.server?.port ?? 8787;
 const address = await app.listen({ host, port });
 const base = runtime.config.server?.publicUrl ?? `${address}/`;
 
+// The S3 gateway on its own port, sharing the runtime: the same store, database and API keys.
+let gateway: S3Gateway | undefined;
+if (runtime.config.gateway?.port !== undefined) {
+  gateway = await createS3Gateway({ runtime });
+  await gateway.listen();
+}
+
 const lines = [`Stowage storage service (${runtime.mode} mode) listening on ${base}`];
+if (gateway !== undefined) {
+  lines.push(`S3 gateway listening on ${gateway.url} (access key id = API key id, secret = its secret)`);
+}
 if (runtime.mode === 'local' || runtime.mode === 'memory') {
   // A development key, so the first curl works. Its secret is derived, never stored: printing it is re-deriving it.
   const keys = runtime.resolve<ApiKeys>(SERVICE_TOKENS.ApiKeys);
@@ -35,6 +47,11 @@ if (runtime.mode === 'local' || runtime.mode === 'memory') {
     `  curl -sS -H 'X-Api-Key: ${token}' ${base}v1/objects/notes/hello.txt`,
     `  curl -sS -H 'X-Api-Key: ${token}' '${base}v1/objects?prefix=notes/'`,
     `  curl -sS ${base}files/notes/hello.txt        # public objects, no key, as a CDN would serve them`,
+    ...(gateway === undefined
+      ? []
+      : [
+          `  AWS_ACCESS_KEY_ID=${id} AWS_SECRET_ACCESS_KEY=${keys.secretOf(id)} AWS_REGION=us-east-1 aws --endpoint-url ${gateway.url} s3 ls`,
+        ]),
     '',
     'Stop with Ctrl-C.',
   );
@@ -53,7 +70,7 @@ const stop = async (signal: string) => {
   }, grace);
   force.unref();
   try {
-    await app.close();
+    await Promise.all([app.close(), gateway?.close()]);
   } finally {
     clearTimeout(force);
     await runtime.close();

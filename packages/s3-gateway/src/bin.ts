@@ -8,13 +8,18 @@ const USAGE = `stowage-s3-gateway: the S3 protocol in front of the configured St
 
 Usage: stowage-s3-gateway [--host HOST] [--port PORT] [--bucket NAME] [--create-key NAME]
 
-  --host        listen address (default 127.0.0.1, or STOWAGE_GATEWAY_HOST)
-  --port        listen port (default 9000, or STOWAGE_GATEWAY_PORT; 0 for any)
-  --bucket      bucket name of the runtime's own store (default: s3.bucket / S3_BUCKET)
+  --host        listen address (default STOWAGE_GATEWAY_HOST, STOWAGE_HOST, else 127.0.0.1)
+  --port        listen port (default STOWAGE_GATEWAY_PORT, else 9000; 0 for any)
+  --bucket      bucket name of the runtime's own store (default STOWAGE_GATEWAY_BUCKET, s3.bucket)
   --create-key  create an API key with read, write and admin scopes and print it once
 
 The store is configured as for every Stowage process (STOWAGE_MODE, STOWAGE_DATA_DIR, …);
 access keys are the service's API keys (key id = access key id).`;
+
+function usageError(message: string): never {
+  console.error(`${message}\n\n${USAGE}`);
+  process.exit(2);
+}
 
 function parseArgs(argv: string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -25,10 +30,7 @@ function parseArgs(argv: string[]): Record<string, string> {
       process.exit(0);
     }
     const m = /^--(host|port|bucket|create-key)(?:=(.*))?$/.exec(arg);
-    if (m === null) {
-      console.error(`Unknown argument ${arg}\n\n${USAGE}`);
-      process.exit(2);
-    }
+    if (m === null) usageError(`Unknown argument ${arg}`);
     out[m[1]!] = m[2] ?? argv[++i] ?? '';
   }
   return out;
@@ -36,19 +38,15 @@ function parseArgs(argv: string[]): Record<string, string> {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  // The gateway's own variables are not runtime settings (the runtime refuses unknown STOWAGE_ names).
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !name.startsWith('STOWAGE_GATEWAY_')),
-  );
-  const runtime = await createRuntime({ env, files: 'mount' });
-  const port = Number(args.port ?? process.env.STOWAGE_GATEWAY_PORT ?? 9000);
-  const host = args.host ?? process.env.STOWAGE_GATEWAY_HOST ?? '127.0.0.1';
-  const bucket = args.bucket ?? process.env.STOWAGE_GATEWAY_BUCKET;
+  if (args.port !== undefined && !/^\d{1,5}$/.test(args.port))
+    usageError(`--port must be a port number, not ${JSON.stringify(args.port)}`);
+  const runtime = await createRuntime({ files: 'mount' });
+  const settings = runtime.config.gateway ?? {};
   const gateway = await createS3Gateway({
     runtime,
-    host,
-    port,
-    ...(bucket === undefined ? {} : { primaryBucket: bucket }),
+    port: args.port === undefined ? (settings.port ?? 9000) : Number(args.port),
+    ...(args.host === undefined ? {} : { host: args.host }),
+    ...(args.bucket === undefined ? {} : { primaryBucket: args.bucket }),
   });
   const url = await gateway.listen();
   let keyLines = '  (create one with --create-key NAME)';

@@ -12,13 +12,13 @@ import { type S3GatewayPluginOptions, s3GatewayPlugin } from './plugin.js';
 
 export interface CreateS3GatewayOptions {
   runtime: Runtime;
-  /** Default 127.0.0.1. */
+  /** Default the runtime's `gateway.host`, else `server.host`, else 127.0.0.1. */
   host?: string;
-  /** Default 0 (any free port). */
+  /** Default the runtime's `gateway.port`, else 0 (any free port). */
   port?: number;
   /** Default: the design for the runtime's mode (`bucketResolverFor`). */
   buckets?: BucketResolver;
-  /** See `bucketResolverFor`. */
+  /** See `bucketResolverFor`; default the runtime's `gateway.bucket`. */
   primaryBucket?: string;
   /** Default: the runtime's API keys. */
   credentials?: CredentialsProvider;
@@ -65,12 +65,12 @@ export function gatewayServerOptions() {
 /** Builds a gateway for a runtime: its buckets, its API keys, its job state store. */
 export async function createS3Gateway(options: CreateS3GatewayOptions): Promise<S3Gateway> {
   const { runtime } = options;
+  const settings = runtime.config.gateway ?? {};
+  const primaryBucket = options.primaryBucket ?? settings.bucket;
   const buckets =
-    options.buckets ??
-    bucketResolverFor(
-      runtime,
-      options.primaryBucket === undefined ? {} : { primaryBucket: options.primaryBucket },
-    );
+    options.buckets ?? bucketResolverFor(runtime, primaryBucket === undefined ? {} : { primaryBucket });
+  const host = options.host ?? settings.host ?? runtime.config.server?.host ?? '127.0.0.1';
+  const port = options.port ?? settings.port ?? 0;
   const app = Fastify(gatewayServerOptions());
   const pluginOptions: S3GatewayPluginOptions = {
     buckets,
@@ -89,10 +89,10 @@ export async function createS3Gateway(options: CreateS3GatewayOptions): Promise<
     buckets,
     url: '',
     async listen() {
-      await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
+      await app.listen({ host, port });
       const address = app.server.address() as AddressInfo;
-      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-      gateway.url = `http://${host}:${address.port}`;
+      const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      gateway.url = `http://${shown}:${address.port}`;
       return gateway.url;
     },
     async close() {

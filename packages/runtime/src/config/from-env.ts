@@ -230,13 +230,31 @@ export const ENV_SETTINGS: ReadonlyArray<{
     kind: 'string',
     help: 'how clients reach the service (behind a proxy); default `http://<host>:<port>/`',
   },
+  {
+    setting: 'gateway.host',
+    names: ['STOWAGE_GATEWAY_HOST'],
+    kind: 'string',
+    help: 'address the S3 gateway listens on; default `server.host`, else `127.0.0.1`',
+  },
+  {
+    setting: 'gateway.port',
+    names: ['STOWAGE_GATEWAY_PORT'],
+    kind: 'number',
+    help: 'the service also speaks S3 on this port (unset: no gateway); `stowage-s3-gateway` defaults to 9000',
+  },
+  {
+    setting: 'gateway.bucket',
+    names: ['STOWAGE_GATEWAY_BUCKET'],
+    kind: 'string',
+    help: "the S3 bucket name the runtime's own store is served under; default `s3.bucket`",
+  },
 ];
 
 /** `STOWAGE_*` names that are not settings but are read elsewhere (the config file, the CLI). */
 const OTHER_STOWAGE_NAMES = new Set(['STOWAGE_CONFIG', 'STOWAGE_LOG_LEVEL']);
 /** Variables of this repository's own tooling (test servers, benchmarks, Node setup). */
 const TOOLING =
-  /^STOWAGE_(SEAWEED_|MOTO_|SERVERS_|BENCH_|PROPERTY_|POSTGRES_URL$|VENV$|NODE_VERSION$|PNPM_VERSION$)/;
+  /^STOWAGE_(SEAWEED_|MOTO_|SERVERS_|BENCH_|PROPERTY_|TEST_|FLEET_|POSTGRES_URL$|VENV$|NODE_VERSION$|PNPM_VERSION$|SOAK$|LOAD_SECONDS$|GATEWAY_BIG$|GATEWAY_FUZZ_RUNS$)/;
 
 /**
  * The settings the environment gives. An unknown `STOWAGE_*` variable is an error (a typo

@@ -104,6 +104,21 @@ export interface RuntimeConfig {
     /** How clients reach this server (behind a proxy); default `http://<host>:<port>/`. */
     publicUrl?: string;
   };
+  /**
+   * The S3-compatible gateway (`@stowage/s3-gateway`): the service also speaks the S3 protocol
+   * on its own port when `port` is set; `stowage-s3-gateway` runs it alone (default port 9000).
+   */
+  gateway?: {
+    /** Default `server.host`, else 127.0.0.1. */
+    host?: string;
+    /** The gateway's port; unset: the service serves no S3 protocol. 0 picks a free port. */
+    port?: number;
+    /**
+     * The S3 bucket name the runtime's own store is served under; default `s3.bucket`. Without
+     * one, local and memory modes serve only buckets made by CreateBucket, hybrid serves `stowage`.
+     */
+    bucket?: string;
+  };
 }
 
 // Not distributive: `string | Secret` must become `Secret`, not `string | Secret`.
@@ -215,17 +230,26 @@ export const runtimeConfigSchema: z.ZodMiniType<ParsedRuntimeConfig, RuntimeConf
   server: z.optional(
     z.strictObject({
       host: z.optional(nonEmpty()),
-      port: z.optional(
-        z
-          .number()
-          .check(
-            z.refine((n) => Number.isInteger(n) && n >= 0 && n <= 65535, 'must be a port from 0 to 65535'),
-          ),
-      ),
+      port: z.optional(portNumber()),
       publicUrl: z.optional(baseUrlSchema()),
     }),
   ),
+  gateway: z.optional(
+    z.strictObject({
+      host: z.optional(nonEmpty()),
+      port: z.optional(portNumber()),
+      bucket: z.optional(
+        z.string().check(z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name')),
+      ),
+    }),
+  ),
 }) as unknown as z.ZodMiniType<ParsedRuntimeConfig, RuntimeConfig>;
+
+function portNumber() {
+  return z
+    .number()
+    .check(z.refine((n) => Number.isInteger(n) && n >= 0 && n <= 65535, 'must be a port from 0 to 65535'));
+}
 
 /** @throws ConfigInvalid naming every bad setting (never echoing a value). */
 export function parseRuntimeConfig(config: RuntimeConfig): ParsedRuntimeConfig {
