@@ -5,11 +5,34 @@ import { destroyOnAbort, etagsMatch, resolveRange } from '@stowage/kit';
 import type { LocalContext } from './local-context.js';
 import { toInfo } from './object-entries.js';
 import { bodyPath } from './paths.js';
-import { openBody } from './safe-paths.js';
+import { openBody, openBodyStat } from './safe-paths.js';
 import type { SidecarEntry } from './sidecar.js';
 
 /** Bytes per read of a body stream. */
 const READ_CHUNK = 256 * 1024;
+/** Bodies (or ranges) below this are read in one call when opened, not streamed from the file. */
+const SMALL_READ = 64 * 1024;
+
+async function readExactly(fh: FileHandle, position: number, length: number): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(length);
+  let filled = 0;
+  while (filled < length) {
+    const { bytesRead } = await fh.read(buf, filled, length - filled, position + filled);
+    // Bodies are never changed in place (writes rename a new file over them): a short file is damage.
+    if (bytesRead === 0)
+      throw new StorageError('Unexpected', `The body ended ${length - filled} bytes early`);
+    filled += bytesRead;
+  }
+  return buf;
+}
+
+/** A byte stream (not object mode) of one buffer. */
+function bytesStream(buf: Buffer): Readable {
+  const body = new Readable({ read() {} });
+  body.push(buf);
+  body.push(null);
+  return body;
+}
 
 /**
  * Opens the object for reading and resolves its entry. The caller owns the handle.
@@ -20,10 +43,10 @@ export async function openObject(
   key: string,
 ): Promise<{ fh: FileHandle; entry: SidecarEntry; size: number }> {
   const path = bodyPath(cx.root, key);
-  const fh = await openBody(path, key);
-  if (fh === undefined) throw new StorageError('NotFound', `No object at ${JSON.stringify(key)}`);
+  const opened = await openBodyStat(path, key);
+  if (opened === undefined) throw new StorageError('NotFound', `No object at ${JSON.stringify(key)}`);
+  const { fh, st } = opened;
   try {
-    const st = await fh.stat({ bigint: true });
     if (!st.isFile()) {
       const what = st.isDirectory() ? 'a folder' : 'not a regular file';
       throw new StorageError('NotFound', `No object at ${JSON.stringify(key)} (it is ${what})`);
@@ -57,6 +80,11 @@ export async function readObject(cx: LocalContext, key: string, options: GetOpti
     if (end < start) {
       await fh.close();
       body = Readable.from([]);
+    } else if (end - start < SMALL_READ) {
+      // A small body is read at once and the descriptor closed: one read instead of a file
+      // stream's setup and reads, and no descriptor left to a caller who never reads.
+      body = bytesStream(await readExactly(fh, start, end - start + 1));
+      await fh.close();
     } else {
       // autoClose: the descriptor closes when the stream ends, fails or is destroyed.
       body = fh.createReadStream({ start, end, autoClose: true, highWaterMark: READ_CHUNK });

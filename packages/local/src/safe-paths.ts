@@ -1,4 +1,4 @@
-import { constants, existsSync } from 'node:fs';
+import { type BigIntStats, constants, existsSync } from 'node:fs';
 import { type FileHandle, lstat, mkdir, open, readlink, realpath, stat } from 'node:fs/promises';
 import { StorageError } from '@stowage/core';
 import { errnoCode } from './fs-errors.js';
@@ -52,6 +52,17 @@ export async function assertOpenedAt(fh: FileHandle, expected: string, key: stri
  * @throws PermissionDenied for a symlink on the way.
  */
 export async function openBody(path: string, key: string): Promise<FileHandle | undefined> {
+  return (await openBodyStat(path, key))?.fh;
+}
+
+/**
+ * `openBody` and the opened file's stat, the stat taken while the path is checked (both on
+ * the descriptor, so neither waits for the other: one round trip to the pool less per read).
+ */
+export async function openBodyStat(
+  path: string,
+  key: string,
+): Promise<{ fh: FileHandle; st: BigIntStats } | undefined> {
   let fh: FileHandle;
   try {
     fh = await open(path, READ_FLAGS);
@@ -61,13 +72,13 @@ export async function openBody(path: string, key: string): Promise<FileHandle | 
     if (code === 'ELOOP') throw symlinkRefused(key);
     throw error;
   }
-  try {
-    await assertOpenedAt(fh, path, key);
-    return fh;
-  } catch (error) {
-    await fh.close().catch(() => {});
-    throw error;
-  }
+  const [checked, stat] = await Promise.allSettled([
+    assertOpenedAt(fh, path, key),
+    fh.stat({ bigint: true }),
+  ]);
+  if (checked.status === 'fulfilled' && stat.status === 'fulfilled') return { fh, st: stat.value };
+  await fh.close().catch(() => {});
+  throw checked.status === 'rejected' ? checked.reason : (stat as PromiseRejectedResult).reason;
 }
 
 /**

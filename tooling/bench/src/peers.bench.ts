@@ -22,6 +22,8 @@
 //   STOWAGE_BENCH_PEERS_BIG=1 (adds 256 MiB put/get and the 1 GiB RSS runs);
 //   STOWAGE_BENCH_ROUNDS (default 5); STOWAGE_BENCH_NOISE_CORES (threshold, default 0.25);
 //   STOWAGE_BENCH_RERUNS (default 3); STOWAGE_BENCH_QUIET_WAIT_MS (default 3000);
+//   STOWAGE_BENCH_PEERS_LIST_KEYS (default 10000); STOWAGE_BENCH_PEERS_C16_OPS, _C1_OPS,
+//   _LOCAL_PUT_OPS, _LOCAL_GET_OPS (operations per timed run);
 //   STOWAGE_BENCH_JSON=<file> writes the results as JSON.
 // Runnable alone: `pnpm bench peers`.
 import { spawnSync } from 'node:child_process';
@@ -68,7 +70,7 @@ const LOCAL_GET_OPS = Number(env.STOWAGE_BENCH_PEERS_LOCAL_GET_OPS ?? 2000);
 const MEDIUM = 64 * MiB;
 const LARGE = 256 * MiB;
 const HUGE = Number(env.STOWAGE_BENCH_HUGE_BYTES ?? 1024 * MiB);
-const LIST_KEYS = 10_000;
+const LIST_KEYS = Number(env.STOWAGE_BENCH_PEERS_LIST_KEYS ?? 10_000);
 
 const wanted = (lib: string) => LIB_FILTER === undefined || lib.startsWith('raw') || LIB_FILTER.includes(lib);
 const rowWanted = (row: string) => ROW_FILTER === undefined || ROW_FILTER.some((f) => row.includes(f));
