@@ -126,9 +126,9 @@ async function moveLocked(
   }
   cx.entries.set(dstPath, entry);
   cx.entries.forget(srcPath);
-  const recorded = cx.journal.append(dstDir, entry.id, entry);
+  void cx.journal.append(dstDir, entry.id, entry);
   await unlink(sidecarPathOf(srcPath)).catch(() => {});
-  if (cx.fsync) await Promise.all([fsyncDir(dstDir), fsyncDir(dirOf(srcPath)), recorded]);
+  if (cx.fsync) await Promise.all([fsyncDir(dstDir), fsyncDir(dirOf(srcPath))]);
   await pruneEmptyDirs(root, dirOf(srcPath));
   return toInfo(to, entry, entry.id.size);
 }

@@ -26,6 +26,8 @@ const OPEN_APPEND =
 const OPEN_READ = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
 /** A record line: `<ino>:<size>:<mtimeNs> <lastModified> <32 hex digits of the etag>`. */
 const LINE = /^(\d+:\d+:\d+) (\d+) ([0-9a-f]{32})$/;
+/** How long appends to one directory gather before they are written together. */
+const GATHER_MS = 20;
 /** Lines beyond which a journal is rewritten with only the live records (see `compactIfLarge`). */
 const SLACK = 64;
 
@@ -44,15 +46,19 @@ export function journalLine(id: BodyIdentity, record: JournalRecord): string {
  * body with no record (written by hand, or a record lost to a crash or to a race between
  * processes) is described as before, from its sidecar or its bytes, and recorded then.
  *
- * Appends are batched per directory and serialised within the process with the rewrites
- * that drop dead records; one `write()` with O_APPEND per batch, never fsynced. A torn or
+ * Appends gather per directory for a few milliseconds and are serialised within the process
+ * with the rewrites that drop dead records; one `write()` with O_APPEND per batch, never
+ * fsynced, never awaited by a put. A torn or
  * interleaved line fails the line format and is skipped.
  */
 export class EtagJournal {
   private readonly pending = new Map<string, string[]>();
   private readonly queues = new Map<string, Promise<void>>();
 
-  /** Records `id` in `dir`'s journal; resolves once written (or failed: best effort). */
+  /**
+   * Records `id` in `dir`'s journal, soon (lines gather for `GATHER_MS`); resolves once written
+   * or failed (best effort: a record lost to an exit or crash costs a listing one hash).
+   */
   append(dir: string, id: BodyIdentity, record: JournalRecord): Promise<void> {
     const line = journalLine(id, record);
     const batch = this.pending.get(dir);
@@ -63,6 +69,9 @@ export class EtagJournal {
     const lines = [line];
     this.pending.set(dir, lines);
     return this.enqueue(dir, async () => {
+      // Lines for this directory gather for a moment: under a burst of puts one write
+      // records many bodies, instead of an open, write and close per put on the pool.
+      await new Promise((resolve) => setTimeout(resolve, GATHER_MS).unref());
       this.pending.delete(dir);
       await appendLines(dir, lines.join(''));
     });

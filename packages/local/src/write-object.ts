@@ -156,12 +156,11 @@ export async function commit(
     entry.id.size <= SIDECAR_FREE_MAX &&
     (current === undefined || cx.entries.hadNoSidecar(key, path, current));
   cx.entries.set(path, entry);
-  // The listing's record of this body (etag-journal.ts): written while the directory is
-  // fsynced; without fsync nothing waits for it (a lost record only costs a listing a hash).
-  const recorded = cx.journal.append(dir, entry.id, entry);
+  // The listing's record of this body (etag-journal.ts), written soon after; nothing waits
+  // for it (a cache, never fsynced: a lost record only costs a listing one hash).
+  void cx.journal.append(dir, entry.id, entry);
   await Promise.all([
     cx.fsync ? fsyncDir(dir) : undefined,
-    cx.fsync ? recorded : undefined,
     derived && !nothingStale ? refreshDerivedSidecar(dir, sidecar, baseOf(path), entry) : undefined,
   ]);
   return toInfo(key, entry, temp.size);
