@@ -2,9 +2,9 @@ import {
   type Body,
   type ObjectInfo,
   type Page,
-  type Progress,
   StorageError,
   type UploadedPart,
+  type UploadPartOptions,
   type UploadSession,
   type UploadSessionLimits,
   type UploadSessionOptions,
@@ -71,12 +71,7 @@ export class HybridUploadSessions implements UploadSessions {
     id: string,
     number: number,
     body: Body,
-    options: {
-      contentLength?: number;
-      sha256?: string;
-      signal?: AbortSignal;
-      onProgress?: (progress: Progress) => void;
-    } = {},
+    options: UploadPartOptions = {},
   ): Promise<UploadedPart> {
     const { side, inner } = this.require(id, 'uploadPart');
     if (options.contentLength !== undefined && options.contentLength > this.limits.maxPartSize) {

@@ -53,6 +53,16 @@ export interface UploadSessionLimits {
   maxParts: number;
 }
 
+/** Options of `UploadSessions.uploadPart`. */
+export interface UploadPartOptions {
+  /** The part's length, checked against the body; needed for a stream of unknown length. */
+  contentLength?: number;
+  /** The part's sha256 (hex), checked against the bytes. */
+  sha256?: string;
+  signal?: AbortSignal;
+  onProgress?: (progress: Progress) => void;
+}
+
 /**
  * Resumable uploads across requests and processes: create a session, upload numbered parts
  * in any order (a part sent again replaces the earlier one), list them, and complete, which
@@ -78,17 +88,7 @@ export interface UploadSessions {
    * @throws Integrity when `sha256` or `contentLength` do not match the body.
    * @throws Aborted when `signal` aborts; the part is then not stored.
    */
-  uploadPart(
-    id: string,
-    number: number,
-    body: Body,
-    options?: {
-      contentLength?: number;
-      sha256?: string;
-      signal?: AbortSignal;
-      onProgress?: (progress: Progress) => void;
-    },
-  ): Promise<UploadedPart>;
+  uploadPart(id: string, number: number, body: Body, options?: UploadPartOptions): Promise<UploadedPart>;
   /**
    * The parts uploaded so far through `uploadPart`, by number (parts uploaded through
    * `presignPart` are listed by `listStoredParts`). @throws NotFound as `uploadPart`.

@@ -7,10 +7,10 @@ import {
   type ObjectInfo,
   type ObjectStore,
   type Page,
-  type Progress,
   type PutOptions,
   StorageError,
   type UploadedPart,
+  type UploadPartOptions,
   type UploadSession,
   type UploadSessionLimits,
   type UploadSessionOptions,
@@ -73,12 +73,7 @@ export class StagedUploadSessions implements UploadSessions {
     id: string,
     number: number,
     body: Body,
-    options: {
-      contentLength?: number;
-      sha256?: string;
-      signal?: AbortSignal;
-      onProgress?: (progress: Progress) => void;
-    } = {},
+    options: UploadPartOptions = {},
   ): Promise<UploadedPart> {
     const job = (await this.ledger.load(id, 'uploadPart', true))!;
     const ctx = this.ledger.ctx('uploadPart', job.data.key);

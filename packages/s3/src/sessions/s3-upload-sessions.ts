@@ -21,12 +21,12 @@ import {
   type ObjectInfo,
   type Page,
   type PresignedRequest,
-  type Progress,
   StorageError,
   type StoredPart,
   toBuffer,
   toReadable,
   type UploadedPart,
+  type UploadPartOptions,
   type UploadSession,
   type UploadSessionLimits,
   type UploadSessionOptions,
@@ -155,12 +155,7 @@ export class S3UploadSessions implements UploadSessions {
     id: string,
     number: number,
     body: Body,
-    options: {
-      contentLength?: number;
-      sha256?: string;
-      signal?: AbortSignal;
-      onProgress?: (progress: Progress) => void;
-    } = {},
+    options: UploadPartOptions = {},
   ): Promise<UploadedPart> {
     const job = (await this.ledger.load(id, 'uploadPart', true))!;
     const ctx = this.ledger.ctx('uploadPart', job.data.key);
