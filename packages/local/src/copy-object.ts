@@ -126,9 +126,13 @@ async function moveLocked(
   }
   cx.entries.set(dstPath, entry);
   cx.entries.forget(srcPath);
-  void cx.journal.append(dstDir, entry.id, entry);
+  const recorded = cx.journal.append(dstDir, entry.id, entry);
   await unlink(sidecarPathOf(srcPath)).catch(() => {});
-  if (cx.fsync) await Promise.all([fsyncDir(dstDir), fsyncDir(dirOf(srcPath))]);
+  await Promise.all([
+    recorded,
+    cx.fsync ? fsyncDir(dstDir) : undefined,
+    cx.fsync ? fsyncDir(dirOf(srcPath)) : undefined,
+  ]);
   await pruneEmptyDirs(root, dirOf(srcPath));
   return toInfo(to, entry, entry.id.size);
 }

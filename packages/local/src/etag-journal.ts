@@ -26,8 +26,6 @@ const OPEN_APPEND =
 const OPEN_READ = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
 /** A record line: `<ino>:<size>:<mtimeNs> <lastModified> <32 hex digits of the etag>`. */
 const LINE = /^(\d+:\d+:\d+) (\d+) ([0-9a-f]{32})$/;
-/** How long appends to one directory gather before they are written together. */
-const GATHER_MS = 20;
 /** Lines beyond which a journal is rewritten with only the live records (see `compactIfLarge`). */
 const SLACK = 64;
 
@@ -46,9 +44,10 @@ export function journalLine(id: BodyIdentity, record: JournalRecord): string {
  * body with no record (written by hand, or a record lost to a crash or to a race between
  * processes) is described as before, from its sidecar or its bytes, and recorded then.
  *
- * Appends gather per directory for a few milliseconds and are serialised within the process
- * with the rewrites that drop dead records; one `write()` with O_APPEND per batch, never
- * fsynced, never awaited by a put. A torn or
+ * Appends are batched per directory and serialised within the process with the rewrites
+ * that drop dead records; one `write()` with O_APPEND per batch, never fsynced. A put waits
+ * for its record beside its other last steps, so no write of the store's is left running
+ * after the put returns (a caller may remove the directory at once). A torn or
  * interleaved line fails the line format and is skipped.
  */
 export class EtagJournal {
@@ -56,8 +55,9 @@ export class EtagJournal {
   private readonly queues = new Map<string, Promise<void>>();
 
   /**
-   * Records `id` in `dir`'s journal, soon (lines gather for `GATHER_MS`); resolves once written
-   * or failed (best effort: a record lost to an exit or crash costs a listing one hash).
+   * Records `id` in `dir`'s journal; resolves once written or failed (best effort: a record
+   * lost to a crash costs a listing one hash). Lines for a directory whose previous append is
+   * still in flight join the next batch: one write for a burst of puts into one folder.
    */
   append(dir: string, id: BodyIdentity, record: JournalRecord): Promise<void> {
     const line = journalLine(id, record);
@@ -69,9 +69,6 @@ export class EtagJournal {
     const lines = [line];
     this.pending.set(dir, lines);
     return this.enqueue(dir, async () => {
-      // Lines for this directory gather for a moment: under a burst of puts one write
-      // records many bodies, instead of an open, write and close per put on the pool.
-      await new Promise((resolve) => setTimeout(resolve, GATHER_MS).unref());
       this.pending.delete(dir);
       await appendLines(dir, lines.join(''));
     });
@@ -88,9 +85,9 @@ export class EtagJournal {
    * since `view` was read) when dead lines outnumber live ones: overwrites and deletes leave
    * lines behind, and a listing that saw the whole directory knows which are live.
    */
-  compactIfLarge(dir: string, view: JournalView, live: ReadonlySet<string>): void {
-    if (view.lines <= 2 * live.size + SLACK) return;
-    void this.enqueue(dir, async () => {
+  compactIfLarge(dir: string, view: JournalView, live: ReadonlySet<string>): Promise<void> {
+    if (view.lines <= 2 * live.size + SLACK) return Promise.resolve();
+    return this.enqueue(dir, async () => {
       const text = await readText(`${dir}/${journalName()}`).catch(() => '');
       const kept: string[] = [];
       let index = 0;

@@ -40,6 +40,9 @@ export async function* listObjects(cx: LocalContext, query: ListQuery): AsyncGen
   const walk = walkKeys(root, prefix, query.after, query.delimiter);
   let want = Math.min(LIST_BATCH, query.limit === undefined ? LIST_BATCH : query.limit + 1);
   const dirs = new Map<string, DirState>();
+  // Records written for bodies described from their bytes, and compactions: awaited before
+  // the listing ends, so no write of the store's outlives it.
+  const journalWrites: Promise<void>[] = [];
   let completed = false;
   try {
     for (;;) {
@@ -52,7 +55,9 @@ export async function* listObjects(cx: LocalContext, query: ListQuery): AsyncGen
       if (batch.length === 0) return;
       throwIfAborted(query.signal);
       const resolved = await Promise.all(
-        batch.map((e) => (e.kind === 'file' ? summarize(cx, e.key, e.path, dirs) : { prefix: e.prefix })),
+        batch.map((e) =>
+          e.kind === 'file' ? summarize(cx, e.key, e.path, dirs, journalWrites) : { prefix: e.prefix },
+        ),
       );
       for (const entry of resolved) {
         if (entry !== undefined) yield entry; // undefined: vanished between readdir and stat
@@ -73,9 +78,10 @@ export async function* listObjects(cx: LocalContext, query: ListQuery): AsyncGen
       for (const [dir, state] of dirs) {
         if (state.view === undefined || (dir === startDir && partial)) continue;
         const view = await state.view;
-        cx.journal.compactIfLarge(dir, view, state.live);
+        journalWrites.push(cx.journal.compactIfLarge(dir, view, state.live));
       }
     }
+    await Promise.all(journalWrites);
   }
 }
 
@@ -90,6 +96,7 @@ async function summarize(
   key: string,
   path: string,
   dirs: Map<string, DirState>,
+  journalWrites: Promise<void>[],
 ): Promise<ObjectSummary | undefined> {
   let st: Awaited<ReturnType<typeof lstat>> & BodyStats;
   try {
@@ -121,7 +128,7 @@ async function summarize(
       if (isStorageError(error, 'NotFound') || isStorageError(error, 'Unavailable')) return undefined;
       throw error;
     }
-    void cx.journal.append(dir, id, found);
+    journalWrites.push(cx.journal.append(dir, id, found));
   }
   return { key, size: Number(st.size), etag: found.etag, lastModified: new Date(found.lastModified) };
 }

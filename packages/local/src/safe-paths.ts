@@ -109,9 +109,17 @@ export async function ensureDirs(
   }
 }
 
+/** Directories whose real path was found to be themselves, and when (see `dirsReady`). */
+const recentlyReal = new Map<string, number>();
+const REAL_FOR_MS = 1000;
+const REAL_MAX = 4096;
+
 /**
  * `ensureDirs`, with a fast path for the common case: when the innermost directory already
- * exists and its real path is exactly itself, no directory on the way is a symlink.
+ * exists and its real path is exactly itself, no directory on the way is a symlink. That
+ * answer is reused for a second, so a burst of puts into one folder resolves it once. This
+ * is a first filter only (a swap after it is a race it cannot close): the file opened in
+ * the directory is checked again through its descriptor (`assertOpenedAt`).
  */
 export async function dirsReady(
   dirs: readonly string[],
@@ -120,9 +128,17 @@ export async function dirsReady(
 ): Promise<void> {
   const last = dirs.at(-1);
   if (last === undefined) return;
+  const now = Date.now();
+  const seen = recentlyReal.get(last);
+  if (seen !== undefined && now - seen < REAL_FOR_MS) return;
   // (If it is a file instead, creating the temp file in it fails with ENOTDIR and the
   // caller retries through ensureDirs, which reports the Conflict.)
-  if ((await realpath(last).catch(() => undefined)) === last) return;
+  if ((await realpath(last).catch(() => undefined)) === last) {
+    if (recentlyReal.size >= REAL_MAX) recentlyReal.clear();
+    recentlyReal.set(last, now);
+    return;
+  }
+  recentlyReal.delete(last);
   await ensureDirs(dirs, key, keyOfDir);
 }
 

@@ -156,10 +156,10 @@ export async function commit(
     entry.id.size <= SIDECAR_FREE_MAX &&
     (current === undefined || cx.entries.hadNoSidecar(key, path, current));
   cx.entries.set(path, entry);
-  // The listing's record of this body (etag-journal.ts), written soon after; nothing waits
-  // for it (a cache, never fsynced: a lost record only costs a listing one hash).
-  void cx.journal.append(dir, entry.id, entry);
+  // The listing's record of this body (etag-journal.ts), beside the directory's fsync: a
+  // cache, never fsynced itself, but awaited so nothing of the put outlives it.
   await Promise.all([
+    cx.journal.append(dir, entry.id, entry),
     cx.fsync ? fsyncDir(dir) : undefined,
     derived && !nothingStale ? refreshDerivedSidecar(dir, sidecar, baseOf(path), entry) : undefined,
   ]);
