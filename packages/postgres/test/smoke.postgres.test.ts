@@ -87,5 +87,25 @@ for (const target of ['postgres', 'pglite'] as const) {
       stop();
       await rollouts.close();
     });
+
+    it('locks taken by many callers at once share one connection, one statement at a time (no pg queueing warning)', async () => {
+      const warnings: string[] = [];
+      const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+      process.on('warning', onWarning);
+      const locks = new PostgresLocks(db);
+      try {
+        await Promise.all(
+          Array.from({ length: 64 }, async (_, i) => {
+            const lease = await locks.acquire(`k${i % 8}`, i % 3 === 0 ? 'exclusive' : 'shared');
+            await lease.release();
+          }),
+        );
+        await new Promise((r) => setTimeout(r, 20)); // warnings are emitted on the next tick
+      } finally {
+        process.off('warning', onWarning);
+        await locks.close();
+      }
+      expect(warnings.filter((w) => w.includes('already executing a query'))).toEqual([]);
+    });
   });
 }

@@ -118,11 +118,21 @@ export class PgClient implements SqlClient {
       for (const listener of lost) listener(error);
     };
     client.on('error', onError);
+    // One statement at a time: a session is shared by concurrent callers (PostgresLocks serves
+    // every waiter of a process on one connection), and pg deprecates queueing on a client.
+    let tail: Promise<unknown> = Promise.resolve();
+    const inTurn = <R>(fn: () => Promise<R>): Promise<R> => {
+      const turn = tail.then(fn, fn);
+      tail = turn.catch(() => {});
+      return turn;
+    };
+    const { query } = queryable(client);
     return {
-      ...queryable(client),
-      exec: async (text) => {
-        await client.query(text);
-      },
+      query: (text, params) => inTurn(() => query(text, params)),
+      exec: (text) =>
+        inTurn(async () => {
+          await client.query(text);
+        }),
       onLost: (listener) => {
         lost.add(listener);
       },
