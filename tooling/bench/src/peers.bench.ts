@@ -19,7 +19,8 @@
 // Env: STOWAGE_SEAWEED_* (tooling/servers/env.sh); STOWAGE_BENCH_DIR (local rows' directory);
 //   STOWAGE_BENCH_PEERS_ONLY=s3|local; STOWAGE_BENCH_PEERS_ROWS=<substring,...> (rows to run);
 //   STOWAGE_BENCH_PEERS_LIBS=<name,...> (contenders, raw always kept);
-//   STOWAGE_BENCH_PEERS_BIG=1 (adds 256 MiB put/get and the 1 GiB RSS runs);
+//   STOWAGE_BENCH_PEERS_BIG=1 (adds 256 MiB put/get and the 1 GiB RSS runs, each in a fresh
+//   process after a 24 MiB put and get to warm the client up);
 //   STOWAGE_BENCH_ROUNDS (default 5); STOWAGE_BENCH_NOISE_CORES (threshold, default 0.25);
 //   STOWAGE_BENCH_RERUNS (default 3); STOWAGE_BENCH_QUIET_WAIT_MS (default 3000);
 //   STOWAGE_BENCH_PEERS_LIST_KEYS (default 10000); STOWAGE_BENCH_PEERS_C16_OPS, _C1_OPS,
@@ -278,6 +279,11 @@ if (rssChild !== undefined) {
   const bucket = process.argv.at(-1)!;
   const lib = s3Libs(bucket).find((l) => l.name === which)!;
   const key = `huge/${which}`;
+  // Warm-up, the same for every library: a 24 MiB multipart put and its get load and compile
+  // the client's code paths, so the figures below are the transfer's memory, not start-up's.
+  const WARM = 24 * MiB;
+  await lib.putStream(`${key}.warm`, deterministicStream(WARM, 4), WARM);
+  await lib.getStream(`${key}.warm`);
   const put = await peakRssGrowth(async () => {
     const t = performance.now();
     await lib.putStream(key, deterministicStream(HUGE, 3), HUGE);

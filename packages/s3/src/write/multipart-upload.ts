@@ -1,24 +1,27 @@
 import { Readable } from 'node:stream';
-import { AbortMultipartUploadCommand, type PutObjectCommandInput } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import {
+  AbortMultipartUploadCommand,
+  type CompletedPart,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  type PutObjectCommandInput,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import { abortedError, StorageError } from '@stowage/core';
 import type { CheckedPutOptions } from '@stowage/kit';
 import type { ErrorContext } from '../error-map.js';
-import { partSizeFor } from '../part-size.js';
+import { MAX_PARTS, partSizeFor } from '../part-size.js';
 import type { S3StoreContext } from '../s3-store-context.js';
+import { bufferParts, streamParts } from './part-source.js';
 
 /** A PutObject's parameters without the body: what CreateMultipartUpload takes too. */
 export type WriteParams = Omit<PutObjectCommandInput, 'Body'>;
 
-interface UploadInternals {
-  uploadId?: string;
-  concurrentUploaders?: Promise<unknown>[];
-  createMultiPartPromise?: Promise<{ UploadId?: string }>;
-}
-
 /**
- * Uploads `body` through lib-storage: `queueSize` parts of `partSize` in flight, progress
- * reported, and a failed or aborted upload always aborted on the server. Returns the ETag.
+ * Uploads `body` as a multipart upload: `queueSize` parts of `partSize` in flight (a stream's
+ * parts in `queueSize + 1` reused buffers, see `streamParts`), progress reported after each
+ * part, completed only after the body ended cleanly (its last read verifies length and
+ * sha256), and a failed or aborted upload always aborted on the server. Returns the ETag.
  * @throws Unsupported for a condition this server ignores on CompleteMultipartUpload.
  */
 export async function uploadMultipart(
@@ -46,31 +49,98 @@ export async function uploadMultipart(
       ctx,
     );
   }
-  const upload = new Upload({
-    client: s3.client,
-    params: { ...params, Body: body },
-    partSize: partSizeFor(config.partSize, total),
-    queueSize: config.queueSize,
-    leavePartsOnError: false,
-  });
-  if (onProgress !== undefined) {
-    onProgress({ loaded: 0, ...(total === undefined ? {} : { total }) });
-    upload.on('httpUploadProgress', (p) => {
-      const loaded = p.loaded ?? 0;
-      onProgress(total === undefined ? { loaded } : { loaded, total });
-    });
-  }
+  const partSize = partSizeFor(config.partSize, total);
+  const client = s3.client;
+  const key = params.Key ?? '';
+  // As lib-storage does: where the client sends checksums when supported, the upload is
+  // created with CRC32 and each part's checksum goes into the completion.
+  const withChecksums = (await client.config.requestChecksumCalculation()) === 'WHEN_SUPPORTED';
+  // Stops the part requests in flight when the caller aborts or a part fails.
+  const stop = new AbortController();
   const onAbort = () => {
     if (body instanceof Readable) body.destroy(abortedError(signal, ctx));
-    void upload.abort();
+    stop.abort();
   };
   if (signal?.aborted) onAbort();
   signal?.addEventListener('abort', onAbort, { once: true });
+  let uploadId: string | undefined;
   try {
-    const out = await upload.done();
+    const created = await client.send(
+      new CreateMultipartUploadCommand({
+        ...params,
+        ...(withChecksums ? { ChecksumAlgorithm: 'CRC32' } : {}),
+      }),
+      { abortSignal: stop.signal },
+    );
+    uploadId = created.UploadId;
+    if (uploadId === undefined) throw new StorageError('Unexpected', 'The server gave no upload id', ctx);
+    const id = uploadId;
+    const parts: CompletedPart[] = [];
+    const inFlight = new Set<Promise<void>>();
+    let failure: { error: unknown } | undefined;
+    let loaded = 0;
+    onProgress?.({ loaded: 0, ...(total === undefined ? {} : { total }) });
+    const source =
+      body instanceof Readable
+        ? streamParts(body, partSize, config.queueSize + 1)
+        : bufferParts(body, partSize);
+    for await (const part of source) {
+      while (inFlight.size >= config.queueSize && failure === undefined) await Promise.race(inFlight);
+      if (failure !== undefined || stop.signal.aborted) {
+        part.release();
+        break;
+      }
+      if (part.number > MAX_PARTS) {
+        part.release();
+        throw new StorageError('PayloadTooLarge', `The body needs more than ${MAX_PARTS} parts`, ctx);
+      }
+      const sending = (async () => {
+        try {
+          const out = await client.send(
+            new UploadPartCommand({
+              ...params,
+              UploadId: id,
+              PartNumber: part.number,
+              Body: part.data,
+              ContentLength: part.data.length,
+            }),
+            { abortSignal: stop.signal },
+          );
+          if (out.ETag === undefined) {
+            throw new StorageError('Unexpected', `The server gave no ETag for part ${part.number}`, ctx);
+          }
+          parts.push({
+            PartNumber: part.number,
+            ETag: out.ETag,
+            ...(out.ChecksumCRC32 === undefined ? {} : { ChecksumCRC32: out.ChecksumCRC32 }),
+            ...(out.ChecksumCRC32C === undefined ? {} : { ChecksumCRC32C: out.ChecksumCRC32C }),
+            ...(out.ChecksumSHA1 === undefined ? {} : { ChecksumSHA1: out.ChecksumSHA1 }),
+            ...(out.ChecksumSHA256 === undefined ? {} : { ChecksumSHA256: out.ChecksumSHA256 }),
+          });
+          loaded += part.data.length;
+          onProgress?.(total === undefined ? { loaded } : { loaded, total });
+        } catch (error) {
+          failure ??= { error };
+          stop.abort();
+        } finally {
+          part.release();
+        }
+      })();
+      inFlight.add(sending);
+      void sending.then(() => inFlight.delete(sending));
+    }
+    await Promise.all(inFlight);
+    if (failure !== undefined) throw failure.error;
+    if (signal?.aborted) throw abortedError(signal, ctx);
+    parts.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
+    const out = await client.send(
+      new CompleteMultipartUploadCommand({ ...params, UploadId: id, MultipartUpload: { Parts: parts } }),
+      { abortSignal: stop.signal },
+    );
+    uploadId = undefined; // completed: nothing to abort
     return out.ETag;
   } catch (error) {
-    await abandonUpload(s3, upload, params.Key ?? '');
+    if (uploadId !== undefined) await abandonUpload(s3, key, uploadId);
     if (signal?.aborted) throw abortedError(signal, ctx);
     throw error;
   } finally {
@@ -79,25 +149,13 @@ export async function uploadMultipart(
   }
 }
 
-/**
- * lib-storage aborts a failed upload itself, except when CompleteMultipartUpload fails (a
- * conditional write lost) and when `abort()` makes `done()` reject before its uploaders
- * have stopped. So: wait for its uploaders, then abort whatever upload id it created.
- * (Reads lib-storage's instance fields; the multipart tests fail if they ever change.)
- */
-async function abandonUpload(s3: S3StoreContext, upload: Upload, key: string): Promise<void> {
-  const internals = upload as unknown as UploadInternals;
-  await Promise.allSettled(internals.concurrentUploaders ?? []);
-  let uploadId = internals.uploadId;
-  if (uploadId === undefined && internals.createMultiPartPromise !== undefined) {
-    uploadId = (await internals.createMultiPartPromise.catch(() => undefined))?.UploadId;
-  }
-  if (uploadId === undefined) return;
+/** Aborts the upload on the server, so a failed or aborted put leaves no parts behind. */
+async function abandonUpload(s3: S3StoreContext, key: string, uploadId: string): Promise<void> {
   try {
     await s3.client.send(
       new AbortMultipartUploadCommand({ Bucket: s3.bucket, Key: key, UploadId: uploadId }),
     );
   } catch {
-    // Already aborted by lib-storage (NoSuchUpload) or the server is gone: nothing more to do here.
+    // The server is gone, or the upload is already gone: nothing more to do here.
   }
 }

@@ -26,7 +26,7 @@ import { uploadMultipart, type WriteParams } from './multipart-upload.js';
 
 /**
  * Puts: bodies below `multipartThreshold` go up in one PutObject, verified before a byte is
- * sent; larger or unknown-length ones stream through lib-storage in parts, verified as they
+ * sent; larger or unknown-length ones stream as a multipart upload (multipart-upload.ts), verified as they
  * stream (see `putStream`). Receives the layer's checked options: the content type is resolved,
  * metadata is normalised, capabilities are gated.
  */
