@@ -25,6 +25,7 @@ import {
   type CheckedCopyOptions,
   CheckedObjectStore,
   type CheckedPutOptions,
+  InProcessLocks,
   intersectCapabilities,
   type ListQuery,
   storageErrorFrom,
@@ -34,7 +35,7 @@ import { deleteBatchBoth, deleteBoth } from './delete-both.js';
 import { fastDelete, fastExists, fastRead, fastWrite } from './fast-path.js';
 import { type HybridStoreConfig, parseHybridStoreConfig } from './hybrid-config.js';
 import { InProcessJobStateStore } from './in-process-job-state.js';
-import { LocalKeyLocking, LocalLocks, PortKeyLocking } from './key-locks.js';
+import { LocalKeyLocking, PortKeyLocking } from './key-locks.js';
 import { listMerged } from './list-merged.js';
 import { presignGetRouted, presignPutRouted } from './presign-routed.js';
 import { existsOnReadableSide, type Location, locate, readFirst, sideHolding } from './read-routed.js';
@@ -164,7 +165,7 @@ export class HybridObjectStore extends CheckedObjectStore {
     const follower = new RolloutFollower({
       rollouts,
       name,
-      locks: this.locks ?? new LocalLocks(),
+      locks: this.locks ?? new InProcessLocks('hybrid'),
       markers: this.markers,
       namespace: this.namespace,
       logger: this.logger,

@@ -1,11 +1,4 @@
-import {
-  abortedError,
-  type Lease,
-  type LockMode,
-  type Locks,
-  StorageError,
-  throwIfAborted,
-} from '@stowage/core';
+import type { Lease, Locks } from '@stowage/core';
 import { KeyedRwLock } from '@stowage/kit';
 
 /** Locks held by one operation. */
@@ -125,56 +118,4 @@ export class PortKeyLocking implements KeyLocking {
       this.releasing.add(done);
     }
   }
-}
-
-/**
- * A `Locks` port within one process, on the kit's keyed reader/writer lock: what a hybrid
- * that follows a rollout uses for its version gates when no shared `Locks` was configured.
- */
-export class LocalLocks implements Locks {
-  private readonly lock = new KeyedRwLock();
-  private closed = false;
-
-  async acquire(key: string, mode: LockMode, options: { signal?: AbortSignal } = {}): Promise<Lease> {
-    this.assertOpen();
-    const ctx = { operation: 'lock', key, backend: 'hybrid' };
-    const signal = options.signal;
-    throwIfAborted(signal, ctx);
-    const granted = this.lock.acquire(key, mode === 'exclusive');
-    if (signal === undefined) return localLease(await granted);
-    return new Promise<Lease>((resolve, reject) => {
-      const onAbort = () => {
-        reject(abortedError(signal, ctx));
-        granted.then((release) => release());
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      granted.then((release) => {
-        signal.removeEventListener('abort', onAbort);
-        if (!signal.aborted) resolve(localLease(release));
-      });
-    });
-  }
-
-  async tryAcquire(key: string, mode: LockMode): Promise<Lease | undefined> {
-    this.assertOpen();
-    const release = this.lock.tryAcquire(key, mode === 'exclusive');
-    return release === undefined ? undefined : localLease(release);
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-  }
-
-  private assertOpen(): void {
-    if (this.closed) throw new StorageError('Unavailable', 'These locks are closed', { backend: 'hybrid' });
-  }
-}
-
-const NEVER_LOST = new AbortController().signal;
-
-function localLease(release: () => void): Lease {
-  return {
-    lost: NEVER_LOST,
-    release: async () => release(),
-  };
 }

@@ -25,6 +25,7 @@ export * from './list/merge-page.js';
 export * from './list/page-from-sorted.js';
 export * from './list/page-progress.js';
 export * from './list/take-page.js';
+export * from './locks/in-process-locks.js';
 export * from './locks/keyed-rw-lock.js';
 export * from './options/bucket-name.js';
 export * from './options/validate-options.js';

@@ -61,7 +61,7 @@ export class PostgresLocks implements Locks {
     this.assertOpen(ctx);
     const signal = options.signal;
     throwIfAborted(signal, ctx);
-    const releaseLocal = await this.waitLocal(key, mode, signal, ctx);
+    const releaseLocal = await this.local.acquire(key, mode === 'exclusive', signal, ctx);
     try {
       const id = lockId(this.namespace, key);
       for (let wait = FIRST_WAIT_MS; ; wait = Math.min(wait * 2, MAX_WAIT_MS)) {
@@ -156,27 +156,6 @@ export class PostgresLocks implements Locks {
       (s) => s.release(new Error('lost')),
       () => {},
     );
-  }
-
-  private async waitLocal(
-    key: string,
-    mode: LockMode,
-    signal: AbortSignal | undefined,
-    ctx: { operation: string; key: string; backend: string },
-  ): Promise<() => void> {
-    const granted = this.local.acquire(key, mode === 'exclusive');
-    if (signal === undefined) return granted;
-    return new Promise<() => void>((resolve, reject) => {
-      const onAbort = () => {
-        reject(abortedError(signal, ctx));
-        granted.then((release) => release());
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      granted.then((release) => {
-        signal.removeEventListener('abort', onAbort);
-        if (!signal.aborted) resolve(release);
-      });
-    });
   }
 
   private assertOpen(ctx: { operation: string; key: string; backend: string }): void {

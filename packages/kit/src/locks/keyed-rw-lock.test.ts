@@ -70,3 +70,29 @@ describe('KeyedRwLock', () => {
     expect(lock.size).toBe(0);
   });
 });
+
+describe('KeyedRwLock.acquire with a signal', () => {
+  it('an aborted wait rejects with Aborted in context, and the lock it would have got is given back', async () => {
+    const lock = new KeyedRwLock();
+    const holder = await lock.acquire('k', true);
+    const controller = new AbortController();
+    const waiting = lock.acquire('k', true, controller.signal, { operation: 'lock', key: 'k' });
+    controller.abort();
+    await expect(waiting).rejects.toMatchObject({ kind: 'Aborted', operation: 'lock', key: 'k' });
+    holder();
+    // The abandoned waiter's grant is released at once: the next writer gets in.
+    const next = lock.tryAcquire('k', true) ?? (await lock.acquire('k', true));
+    next();
+    expect(lock.tryAcquire('k', true)).toBeDefined();
+  });
+
+  it('a timed-out signal is Timeout; an already-aborted one rejects before queueing', async () => {
+    const lock = new KeyedRwLock();
+    const holder = await lock.acquire('k', false);
+    await expect(lock.acquire('k', true, AbortSignal.timeout(10))).rejects.toMatchObject({ kind: 'Timeout' });
+    await expect(lock.acquire('k', true, AbortSignal.abort())).rejects.toMatchObject({ kind: 'Aborted' });
+    holder();
+    const release = await lock.acquire('k', true, new AbortController().signal);
+    release();
+  });
+});

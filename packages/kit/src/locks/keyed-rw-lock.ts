@@ -1,3 +1,5 @@
+import { abortedError } from '@stowage/core';
+
 interface Waiter {
   exclusive: boolean;
   grant: () => void;
@@ -18,8 +20,35 @@ interface LockState {
 export class KeyedRwLock {
   private readonly states = new Map<string, LockState>();
 
-  /** Resolves with a release function once the lock is held. */
-  acquire(key: string, exclusive: boolean): Promise<() => void> {
+  /**
+   * Resolves with a release function once the lock is held. With `signal`, a wait that is
+   * aborted rejects with Aborted (Timeout for a timed-out signal) in `ctx`, and the lock, when
+   * granted later, is given back at once.
+   */
+  acquire(
+    key: string,
+    exclusive: boolean,
+    signal?: AbortSignal,
+    ctx: Parameters<typeof abortedError>[1] = {},
+  ): Promise<() => void> {
+    if (signal === undefined) return this.acquireNow(key, exclusive);
+    if (signal.aborted) return Promise.reject(abortedError(signal, ctx));
+    const granted = this.acquireNow(key, exclusive);
+    return new Promise<() => void>((resolve, reject) => {
+      const onAbort = () => {
+        reject(abortedError(signal, ctx));
+        // Still queued: give the lock back the moment it is granted.
+        void granted.then((release) => release());
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      void granted.then((release) => {
+        signal.removeEventListener('abort', onAbort);
+        if (!signal.aborted) resolve(release);
+      });
+    });
+  }
+
+  private acquireNow(key: string, exclusive: boolean): Promise<() => void> {
     let state = this.states.get(key);
     if (state === undefined) {
       state = { readers: 0, writer: false, queue: [] };

@@ -72,7 +72,7 @@ export function mapSqlError(
       ...ctx,
       cause: error,
     });
-  if (code !== undefined && code.startsWith('22')) {
+  if (code?.startsWith('22')) {
     return new StorageError('InvalidInput', `The database refused a value (${code}): ${message}`, {
       ...ctx,
       cause: error,
