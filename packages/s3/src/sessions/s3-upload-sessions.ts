@@ -402,9 +402,24 @@ export class S3UploadSessions implements UploadSessions {
     ctx: ErrorContext,
   ): Promise<SessionRecord<NativeUpload>> {
     const parts: SessionRecord<NativeUpload>['parts'] = {};
-    for (const p of await this.serverParts(id, record, ctx)) {
+    const listed = await this.serverParts(id, record, ctx);
+    for (const p of listed) {
       const known = record.parts[String(p.number)];
       const sha256 = known !== undefined && known.etag === p.etag ? known.sha256 : '';
+      const twice = listed.filter((q) => q.number === p.number);
+      if (twice.length > 1) {
+        // SeaweedFS keeps a replaced part's earlier upload and lists both, in no set order and
+        // with the same second in LastModified: only a part we uploaded ourselves is known.
+        const ours = twice.find((q) => known !== undefined && q.etag === known.etag);
+        if (ours === undefined) {
+          throw new StorageError(
+            'Conflict',
+            `The server lists ${twice.length} uploads of part ${p.number} and cannot say which is current; abort the session and upload again`,
+            ctx,
+          );
+        }
+        if (p !== ours) continue;
+      }
       parts[String(p.number)] = { size: p.size, etag: p.etag, sha256 };
     }
     return { ...record, parts };
