@@ -1,6 +1,4 @@
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { BuildMiddleware, MetadataBearer } from '@smithy/types';
 import {
   type Clock,
   type PresignedRequest,
@@ -13,6 +11,7 @@ import type { ErrorContext } from '../error-map.js';
 import type { S3StoreContext } from '../s3-store-context.js';
 import { bucketUrl } from '../urls.js';
 import { signPostPolicy } from './post-policy.js';
+import { presignCommand } from './presign-command.js';
 
 /**
  * Presigned GET and PUT URLs (SigV4 query signing, by the store's Clock), and presigned POST
@@ -31,7 +30,7 @@ export class S3Presigner {
       ResponseContentDisposition: options.responseContentDisposition,
       ResponseContentType: options.responseContentType,
     });
-    return getSignedUrl(this.s3.client, withoutRequestChecksums(command), {
+    return presignCommand(this.s3.client, command, {
       expiresIn: options.expiresIn,
       signingDate: this.clock.now(),
     });
@@ -50,7 +49,7 @@ export class S3Presigner {
       Key: key,
       ContentType: options.contentType,
     });
-    const url = await getSignedUrl(this.s3.client, withoutRequestChecksums(command), {
+    const url = await presignCommand(this.s3.client, command, {
       expiresIn: options.expiresIn,
       signingDate: this.clock.now(),
       // Signing the content type makes the URL upload only what it was issued for.
@@ -94,32 +93,4 @@ export class S3Presigner {
     });
     return { method: 'POST', url: post.url, headers: {}, fields: post.fields };
   }
-}
-
-/**
- * A presigned request must not carry a checksum of an empty body, which the SDK adds under
- * `requestChecksumCalculation: WHEN_SUPPORTED`: it is removed before signing (after the
- * flexible-checksums middleware, which runs at priority normal). Per command, so a caller's
- * own client is never changed.
- */
-function withoutRequestChecksums<C extends { middlewareStack: { add: (...args: never[]) => void } }>(
-  command: C,
-): C {
-  const strip: BuildMiddleware<object, MetadataBearer> = (next) => async (args) => {
-    const request = args.request as { headers?: Record<string, string> };
-    for (const name of Object.keys(request.headers ?? {})) {
-      const lower = name.toLowerCase();
-      if (lower.startsWith('x-amz-checksum-') || lower === 'x-amz-sdk-checksum-algorithm') {
-        delete request.headers![name];
-      }
-    }
-    return next(args);
-  };
-  (command.middlewareStack.add as (m: unknown, o: unknown) => void)(strip, {
-    step: 'build',
-    priority: 'low',
-    name: 'stowageNoPresignChecksum',
-    override: true,
-  });
-  return command;
 }
