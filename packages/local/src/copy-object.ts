@@ -133,7 +133,7 @@ async function moveLocked(
     cx.fsync ? fsyncDir(dstDir) : undefined,
     cx.fsync ? fsyncDir(dirOf(srcPath)) : undefined,
   ]);
-  await pruneEmptyDirs(root, dirOf(srcPath));
+  await pruneEmptyDirs(root, dirOf(srcPath), cx.journal);
   return toInfo(to, entry, entry.id.size);
 }
 

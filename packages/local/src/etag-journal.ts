@@ -26,6 +26,28 @@ const OPEN_APPEND =
 const OPEN_READ = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
 /** A record line: `<ino>:<size>:<mtimeNs> <lastModified> <32 hex digits of the etag>`. */
 const LINE = /^(\d+:\d+:\d+) (\d+) ([0-9a-f]{32})$/;
+interface HeldJournal {
+  fh: FileHandle;
+  opened: number;
+}
+
+/** Lines waiting for a directory's next append. */
+const pendingLines = new Map<string, string[]>();
+/** Each directory's appends and rewrites, one after another. */
+const journalQueues = new Map<string, Promise<void>>();
+/**
+ * Open append descriptors by directory: a burst of puts into a folder costs one `write()`
+ * per batch instead of open, write and close. Each is let go of after `HANDLE_MAX_AGE_MS`, so
+ * a journal replaced or removed by another process (a compaction, a prune) is written to
+ * the old file for at most that long: records lost that way cost a listing one hash each.
+ */
+const heldJournals = new Map<string, HeldJournal>();
+let sweeper: NodeJS.Timeout | undefined;
+
+/** How long an append descriptor is kept (see `EtagJournal.handles`). */
+const HANDLE_MAX_AGE_MS = 1000;
+/** Append descriptors kept at most (the least recently opened is let go of first). */
+const HANDLES_KEPT = 64;
 /** Lines beyond which a journal is rewritten with only the live records (see `compactIfLarge`). */
 const SLACK = 64;
 
@@ -45,15 +67,21 @@ export function journalLine(id: BodyIdentity, record: JournalRecord): string {
  * processes) is described as before, from its sidecar or its bytes, and recorded then.
  *
  * Appends are batched per directory and serialised within the process with the rewrites
- * that drop dead records; one `write()` with O_APPEND per batch, never fsynced. A put waits
+ * that drop dead records; one `write()` with O_APPEND per batch (through a descriptor held
+ * for up to a second), never fsynced. A put waits
  * for its record beside its other last steps, so no write of the store's is left running
  * after the put returns (a caller may remove the directory at once). A torn or
  * interleaved line fails the line format and is skipped.
  */
 export class EtagJournal {
-  private readonly pending = new Map<string, string[]>();
-  private readonly queues = new Map<string, Promise<void>>();
-
+  /**
+   * Batches, queues and descriptors are the process's, not one store's: stores on the same
+   * root (or nested roots) then serialise their appends and rewrites of a journal, and a
+   * rewrite or prune through one lets go of the descriptor all of them append through.
+   */
+  private readonly pending = pendingLines;
+  private readonly queues = journalQueues;
+  private readonly handles = heldJournals;
   /**
    * Records `id` in `dir`'s journal; resolves once written or failed (best effort: a record
    * lost to a crash costs a listing one hash). Lines for a directory whose previous append is
@@ -70,8 +98,60 @@ export class EtagJournal {
     this.pending.set(dir, lines);
     return this.enqueue(dir, async () => {
       this.pending.delete(dir);
-      await appendLines(dir, lines.join(''));
+      await this.write(dir, lines.join(''));
     });
+  }
+
+  /**
+   * Lets go of `dir`'s journal file, which is about to be removed (its folder is pruned):
+   * appends after this open the journal anew.
+   */
+  forget(dir: string): void {
+    const held = this.handles.get(dir);
+    if (held === undefined) return;
+    this.handles.delete(dir);
+    void this.enqueue(dir, () => held.fh.close());
+  }
+
+  /** Appends `text` to `dir`'s journal through a held descriptor, opening it when needed. */
+  private async write(dir: string, text: string): Promise<void> {
+    let held = this.handles.get(dir);
+    if (held !== undefined && Date.now() - held.opened > HANDLE_MAX_AGE_MS) {
+      this.handles.delete(dir);
+      await held.fh.close().catch(() => {});
+      held = undefined;
+    }
+    try {
+      if (held === undefined) {
+        held = { fh: await open(`${dir}/${journalName()}`, OPEN_APPEND, 0o644), opened: Date.now() };
+        this.hold(dir, held);
+      }
+      await held.fh.write(text);
+    } catch {
+      // A cache: a directory removed meanwhile, a read-only tree, a symlink planted there.
+      if (held !== undefined && this.handles.get(dir) === held) {
+        this.handles.delete(dir);
+        await held.fh.close().catch(() => {});
+      }
+    }
+  }
+
+  private hold(dir: string, held: HeldJournal): void {
+    this.handles.set(dir, held);
+    if (this.handles.size > HANDLES_KEPT) {
+      const oldest = this.handles.keys().next().value!;
+      this.forget(oldest);
+    }
+    // Descriptors are let go of once idle, so an idle store holds none; unref'd: the timer
+    // never keeps a process alive.
+    sweeper ??= setInterval(() => {
+      const now = Date.now();
+      for (const [d, h] of this.handles) if (now - h.opened > HANDLE_MAX_AGE_MS) this.forget(d);
+      if (this.handles.size === 0) {
+        clearInterval(sweeper);
+        sweeper = undefined;
+      }
+    }, HANDLE_MAX_AGE_MS).unref();
   }
 
   /** The records of `dir` (after this process's appends to it have landed). */
@@ -97,6 +177,12 @@ export class EtagJournal {
         if (m !== null && (index >= view.lines || live.has(m[1]!))) kept.push(`${line}\n`);
         index++;
       }
+      // The held descriptor would append to the journal this rename replaces.
+      const held = this.handles.get(dir);
+      if (held !== undefined) {
+        this.handles.delete(dir);
+        await held.fh.close().catch(() => {});
+      }
       const temp = `${dir}/${tempName()}`;
       try {
         await writeNew(temp, kept.join(''));
@@ -114,18 +200,6 @@ export class EtagJournal {
       if (this.queues.get(dir) === run) this.queues.delete(dir);
     });
     return run;
-  }
-}
-
-async function appendLines(dir: string, text: string): Promise<void> {
-  let fh: FileHandle | undefined;
-  try {
-    fh = await open(`${dir}/${journalName()}`, OPEN_APPEND, 0o644);
-    await fh.write(text);
-  } catch {
-    // A cache: a directory removed meanwhile, a read-only tree, a symlink planted there.
-  } finally {
-    await fh?.close().catch(() => {});
   }
 }
 

@@ -59,19 +59,24 @@ async function removeIfNoKeys(root: string, key: string, path: string): Promise<
   return true;
 }
 
+/** What holds journal files open (`EtagJournal`): told before one is removed. */
+export interface JournalHolder {
+  forget(dir: string): void;
+}
+
 /**
  * Removes now-empty directories from `dir` up to (not including) the root. A directory
  * holding nothing but its etag journal (a cache of its bodies' etags) counts as empty.
  */
-export async function pruneEmptyDirs(root: string, dir: string): Promise<void> {
+export async function pruneEmptyDirs(root: string, dir: string, journal?: JournalHolder): Promise<void> {
   while (dir.length > root.length && dir.startsWith(`${root}/`)) {
-    if (!(await removeDir(dir))) return; // not empty (or already gone, or recreated): stop
+    if (!(await removeDir(dir, journal))) return; // not empty (or already gone, or recreated): stop
     dir = dirOf(dir);
   }
 }
 
 /** rmdir, and when that fails only because the journal is left, the journal and rmdir again. */
-export async function removeDir(dir: string): Promise<boolean> {
+export async function removeDir(dir: string, journal?: JournalHolder): Promise<boolean> {
   try {
     await rmdir(dir);
     return true;
@@ -79,6 +84,7 @@ export async function removeDir(dir: string): Promise<boolean> {
     if (errnoCode(error) !== 'ENOTEMPTY' && errnoCode(error) !== 'EEXIST') return false;
   }
   if (!(await holdsOnlyJournal(dir))) return false;
+  journal?.forget(dir);
   await unlink(`${dir}/${journalName()}`).catch(() => {});
   return rmdir(dir).then(
     () => true,

@@ -141,7 +141,7 @@ export class LocalObjectStore extends CheckedObjectStore {
         );
       }
       const { root } = await this.context();
-      return await sweepDebris(root, olderThanMs, Date.now());
+      return await sweepDebris(root, olderThanMs, Date.now(), this.#journal);
     } catch (error) {
       throw storageErrorFrom(fromFsError(error), ctx);
     }

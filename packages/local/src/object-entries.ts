@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { type Clock, type ObjectInfo, StorageError, type Visibility } from '@stowage/core';
 import { contentTypeFromKey, DEFAULT_CONTENT_TYPE } from '@stowage/kit';
@@ -46,15 +47,23 @@ export class ObjectEntries {
   /**
    * The entry describing the body with stats `st`: from the cache, the sidecar, or defaults
    * with an etag and sha256 computed from the bytes (no sidecar, or a crash between renames
-   * of another process). `fh`, when given, is the open body (else it is opened to hash it).
+   * of another process). `fh`, when given, is the open body (else it is opened to hash it);
+   * `bytes`, when given, are all of its bytes, read from `fh` (then hashed, not read again).
    * @throws NotFound when the body is gone, Unavailable when it changes while being hashed.
    */
-  async entryFor(key: string, path: string, st: BodyStats, fh?: FileHandle): Promise<SidecarEntry> {
+  async entryFor(
+    key: string,
+    path: string,
+    st: BodyStats,
+    fh?: FileHandle,
+    bytes?: Buffer,
+  ): Promise<SidecarEntry> {
     const id = identityOf(st);
     const cached = this.cache.get(path);
     if (cached !== undefined && cached.id === identityKey(id)) return cached.entry;
     const entry =
-      findEntry(await readSidecar(sidecarPathOf(path)), id) ?? (await this.freshEntry(key, path, id, fh));
+      findEntry(await readSidecar(sidecarPathOf(path)), id) ??
+      (await this.freshEntry(key, path, id, fh, bytes));
     this.set(path, entry);
     return entry;
   }
@@ -116,7 +125,13 @@ export class ObjectEntries {
     path: string,
     id: BodyIdentity,
     given: FileHandle | undefined,
+    bytes?: Buffer,
   ): Promise<SidecarEntry> {
+    if (given !== undefined && bytes !== undefined && bytes.length === id.size) {
+      // Read from the descriptor whose stat gave `id`: bodies are replaced by rename, never
+      // rewritten in place, so these are that body's bytes.
+      return this.defaultEntry(key, id, createHash('sha256').update(bytes).digest('hex'));
+    }
     const fh = given ?? (await openBody(path, key));
     if (fh === undefined) throw new StorageError('NotFound', `No object at ${JSON.stringify(key)}`);
     try {
@@ -124,19 +139,22 @@ export class ObjectEntries {
       if (!sameIdentity(identityOf(st), id)) {
         throw new StorageError('Unavailable', `${JSON.stringify(key)} changed while it was being read`);
       }
-      const sha256 = await hashFile(fh, id.size);
-      return {
-        id,
-        etag: etagFromSha256(sha256),
-        sha256,
-        contentType: defaultContentType(key),
-        metadata: {},
-        visibility: 'private',
-        lastModified: mtimeMs(id),
-      };
+      return this.defaultEntry(key, id, await hashFile(fh, id.size));
     } finally {
       if (given === undefined) await fh.close().catch(() => {});
     }
+  }
+
+  private defaultEntry(key: string, id: BodyIdentity, sha256: string): SidecarEntry {
+    return {
+      id,
+      etag: etagFromSha256(sha256),
+      sha256,
+      contentType: defaultContentType(key),
+      metadata: {},
+      visibility: 'private',
+      lastModified: mtimeMs(id),
+    };
   }
 }
 

@@ -1,3 +1,4 @@
+import type { BigIntStats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { type GetOptions, type GetResult, type ObjectInfo, StorageError } from '@stowage/core';
@@ -26,12 +27,39 @@ async function readExactly(fh: FileHandle, position: number, length: number): Pr
   return buf;
 }
 
+/** Scratch buffers for the first read of a get, reused: the bytes are copied out at their size. */
+const scratch: Buffer[] = [];
+const SCRATCH_KEPT = 16;
+
+/** The first `SMALL_READ` bytes (or fewer: all there are) of the open body, in a buffer of their size. */
+async function readHead(fh: FileHandle): Promise<Buffer> {
+  const buf = scratch.pop() ?? Buffer.allocUnsafeSlow(SMALL_READ);
+  try {
+    const { bytesRead } = await fh.read(buf, 0, SMALL_READ, 0);
+    return Buffer.from(buf.subarray(0, bytesRead));
+  } finally {
+    if (scratch.length < SCRATCH_KEPT) scratch.push(buf);
+  }
+}
+
 /** A byte stream (not object mode) of one buffer. */
 function bytesStream(buf: Buffer): Readable {
   const body = new Readable({ read() {} });
   body.push(buf);
   body.push(null);
   return body;
+}
+
+function notFound(key: string): StorageError {
+  return new StorageError('NotFound', `No object at ${JSON.stringify(key)}`);
+}
+
+/** @throws NotFound when `st` is not a regular file (a folder, a FIFO, a device). */
+function assertRegularFile(key: string, st: BigIntStats): void {
+  if (!st.isFile()) {
+    const what = st.isDirectory() ? 'a folder' : 'not a regular file';
+    throw new StorageError('NotFound', `No object at ${JSON.stringify(key)} (it is ${what})`);
+  }
 }
 
 /**
@@ -44,13 +72,10 @@ export async function openObject(
 ): Promise<{ fh: FileHandle; entry: SidecarEntry; size: number }> {
   const path = bodyPath(cx.root, key);
   const opened = await openBodyStat(path, key);
-  if (opened === undefined) throw new StorageError('NotFound', `No object at ${JSON.stringify(key)}`);
+  if (opened === undefined) throw notFound(key);
   const { fh, st } = opened;
   try {
-    if (!st.isFile()) {
-      const what = st.isDirectory() ? 'a folder' : 'not a regular file';
-      throw new StorageError('NotFound', `No object at ${JSON.stringify(key)} (it is ${what})`);
-    }
+    assertRegularFile(key, st);
     const entry = await cx.entries.entryFor(key, path, st, fh);
     return { fh, entry, size: Number(st.size) };
   } catch (error) {
@@ -65,11 +90,26 @@ export async function openObject(
  *
  * The body holds that descriptor until it ends, fails or is destroyed (an abort of `signal`
  * destroys it); a body that is never read nor destroyed holds it until garbage collection.
+ * Bodies (and ranges) under 64 KiB are read here and hold no descriptor.
  * @throws NotFound, PermissionDenied, PreconditionFailed (ifMatch).
  */
 export async function readObject(cx: LocalContext, key: string, options: GetOptions): Promise<GetResult> {
-  const { fh, entry, size } = await openObject(cx, key);
+  const path = bodyPath(cx.root, key);
+  const fh = await openBody(path, key);
+  if (fh === undefined) throw notFound(key);
   try {
+    // A whole-body get reads its first 64 KiB beside the stat: for a small body that is all
+    // of it, so the get waits for one pool round trip fewer (small gets are latency-bound).
+    const [stat, head] = await Promise.allSettled([
+      fh.stat({ bigint: true }),
+      options.range === undefined ? readHead(fh) : Promise.resolve(undefined),
+    ]);
+    if (stat.status === 'rejected') throw stat.reason;
+    const st = stat.value;
+    assertRegularFile(key, st);
+    const size = Number(st.size);
+    const known = head.status === 'fulfilled' && head.value?.length === size ? head.value : undefined;
+    const entry = await cx.entries.entryFor(key, path, st, fh, known);
     if (options.ifMatch !== undefined && !etagsMatch(entry.etag, options.ifMatch)) {
       throw new StorageError('PreconditionFailed', `ETag ${entry.etag} does not match ${options.ifMatch}`);
     }
@@ -78,13 +118,13 @@ export async function readObject(cx: LocalContext, key: string, options: GetOpti
     const end = range?.end ?? size - 1;
     let body: Readable;
     if (end < start) {
-      await fh.close();
+      closeSoon(fh);
       body = Readable.from([]);
     } else if (end - start < SMALL_READ) {
-      // A small body is read at once and the descriptor closed: one read instead of a file
-      // stream's setup and reads, and no descriptor left to a caller who never reads.
-      body = bytesStream(await readExactly(fh, start, end - start + 1));
-      await fh.close();
+      // Read at once, the descriptor let go: no file stream to set up, and no descriptor
+      // left to a caller who never reads.
+      body = bytesStream(known ?? (await readExactly(fh, start, end - start + 1)));
+      closeSoon(fh);
     } else {
       // autoClose: the descriptor closes when the stream ends, fails or is destroyed.
       body = fh.createReadStream({ start, end, autoClose: true, highWaterMark: READ_CHUNK });
@@ -96,6 +136,14 @@ export async function readObject(cx: LocalContext, key: string, options: GetOpti
     await fh.close().catch(() => {});
     throw error;
   }
+}
+
+/**
+ * Closes a read-only descriptor whose bytes are all read, without waiting: nothing a close
+ * could report matters to the reader, and the get returns one pool round trip sooner.
+ */
+function closeSoon(fh: FileHandle): void {
+  fh.close().catch(() => {});
 }
 
 /** @throws NotFound, PermissionDenied. */

@@ -63,5 +63,5 @@ async function removeLocked(cx: LocalContext, key: string): Promise<void> {
   cx.entries.forget(path);
   await unlink(sidecarPathOf(path)).catch(() => {});
   if (cx.fsync) await fsyncDir(dirOf(path));
-  await pruneEmptyDirs(root, dirOf(path));
+  await pruneEmptyDirs(root, dirOf(path), cx.journal);
 }

@@ -1,5 +1,5 @@
-import { type BigIntStats, constants, existsSync } from 'node:fs';
-import { type FileHandle, lstat, mkdir, open, readlink, realpath, stat } from 'node:fs/promises';
+import { type BigIntStats, constants, existsSync, readlinkSync } from 'node:fs';
+import { type FileHandle, lstat, mkdir, open, realpath, stat } from 'node:fs/promises';
 import { StorageError } from '@stowage/core';
 import { errnoCode } from './fs-errors.js';
 
@@ -32,7 +32,9 @@ export function symlinkRefused(key: string): StorageError {
 export async function assertOpenedAt(fh: FileHandle, expected: string, key: string): Promise<void> {
   let actual: string;
   if (HAS_PROC_FD) {
-    actual = await readlink(`${PROC_FD}/${fh.fd}`);
+    // Synchronous on purpose: procfs answers from the descriptor's in-memory dentry and never
+    // waits on a disk, so a thread-pool round trip would cost more than the call itself.
+    actual = readlinkSync(`${PROC_FD}/${fh.fd}`);
     // A file unlinked (or replaced by a rename) after we opened it: still the file we asked for.
     if (actual !== expected && actual.endsWith(' (deleted)')) actual = actual.slice(0, -' (deleted)'.length);
   } else {
@@ -52,17 +54,6 @@ export async function assertOpenedAt(fh: FileHandle, expected: string, key: stri
  * @throws PermissionDenied for a symlink on the way.
  */
 export async function openBody(path: string, key: string): Promise<FileHandle | undefined> {
-  return (await openBodyStat(path, key))?.fh;
-}
-
-/**
- * `openBody` and the opened file's stat, the stat taken while the path is checked (both on
- * the descriptor, so neither waits for the other: one round trip to the pool less per read).
- */
-export async function openBodyStat(
-  path: string,
-  key: string,
-): Promise<{ fh: FileHandle; st: BigIntStats } | undefined> {
   let fh: FileHandle;
   try {
     fh = await open(path, READ_FLAGS);
@@ -72,13 +63,28 @@ export async function openBodyStat(
     if (code === 'ELOOP') throw symlinkRefused(key);
     throw error;
   }
-  const [checked, stat] = await Promise.allSettled([
-    assertOpenedAt(fh, path, key),
-    fh.stat({ bigint: true }),
-  ]);
-  if (checked.status === 'fulfilled' && stat.status === 'fulfilled') return { fh, st: stat.value };
-  await fh.close().catch(() => {});
-  throw checked.status === 'rejected' ? checked.reason : (stat as PromiseRejectedResult).reason;
+  try {
+    await assertOpenedAt(fh, path, key);
+    return fh;
+  } catch (error) {
+    await fh.close().catch(() => {});
+    throw error;
+  }
+}
+
+/** `openBody` and the opened file's stat. */
+export async function openBodyStat(
+  path: string,
+  key: string,
+): Promise<{ fh: FileHandle; st: BigIntStats } | undefined> {
+  const fh = await openBody(path, key);
+  if (fh === undefined) return undefined;
+  try {
+    return { fh, st: await fh.stat({ bigint: true }) };
+  } catch (error) {
+    await fh.close().catch(() => {});
+    throw error;
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Dirent } from 'node:fs';
 import { lstat, readdir, readFile, stat, unlink } from 'node:fs/promises';
-import { removeDir } from './folders.js';
+import { type JournalHolder, removeDir } from './folders.js';
 import { errnoCode } from './fs-errors.js';
 import { isSidecarName, isTempName } from './reserved-names.js';
 
@@ -15,7 +15,12 @@ export interface SweepResult {
  * ones may belong to writes in flight), sidecars whose body is gone, and directories left
  * empty. Never follows symlinks. Objects are never touched.
  */
-export async function sweepDebris(root: string, olderThanMs: number, nowMs: number): Promise<SweepResult> {
+export async function sweepDebris(
+  root: string,
+  olderThanMs: number,
+  nowMs: number,
+  journal?: JournalHolder,
+): Promise<SweepResult> {
   const result: SweepResult = { tempFiles: 0, orphanSidecars: 0, emptyDirs: 0 };
   await sweepDir(root, true);
   return result;
@@ -66,6 +71,6 @@ export async function sweepDebris(root: string, olderThanMs: number, nowMs: numb
           result.orphanSidecars++;
       }
     }
-    if (!isRoot && (await removeDir(dir))) result.emptyDirs++;
+    if (!isRoot && (await removeDir(dir, journal))) result.emptyDirs++;
   }
 }

@@ -52,7 +52,7 @@ export async function writeObject(
         await temp.settled.catch(() => {});
         await unlink(temp.path).catch(() => {});
       }
-      await pruneEmptyDirs(cx.root, dirOf(path));
+      await pruneEmptyDirs(cx.root, dirOf(path), cx.journal);
     }
   }
 }
