@@ -97,11 +97,6 @@ describeWithServer('seaweedfs', (target) => {
       },
     });
   }
-
-  describe('spaces-cdn: what only the real Spaces CDN can show', () => {
-    it.skip('a purge propagates to every DigitalOcean edge within its documented time (needs a real Spaces CDN endpoint and API token)', () => {});
-    it.skip('the CDN serves a custom domain over TLS with its certificate (needs a real endpoint with a custom domain)', () => {});
-  });
 });
 
 /** What DigitalOcean does at its edges for one purged path: `*` all, `p*` a prefix, else a key. */
