@@ -66,6 +66,11 @@ export function parseStoreLocation(text: string, what = 'a key'): StoreLocation 
   return location;
 }
 
+/** What keys of the store are shown under: "" for the configured store, `s3://BUCKET/` for another bucket. */
+export function storeBase(location: StoreLocation): string {
+  return location.scheme === 'default' ? '' : `${location.scheme}://${location.bucket}/`;
+}
+
 /** `photos` → `photos/`; "" stays "" (the whole store). */
 export function asPrefix(key: string): string {
   return key === '' || key.endsWith('/') ? key : `${key}/`;

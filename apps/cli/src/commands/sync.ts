@@ -4,7 +4,7 @@ import type { Cli } from '../context.js';
 import { DirEndpoint, type Endpoint, pathKind, StoreEndpoint } from '../endpoints.js';
 import { CliError, CompletedWithCode, EXIT, usageError } from '../errors.js';
 import { humanSize, seconds } from '../format.js';
-import { asPrefix, parseLocation } from '../locations.js';
+import { asPrefix, parseLocation, storeBase } from '../locations.js';
 import { examples, integer } from '../options.js';
 import { throwIfInterrupted, withCli } from '../session.js';
 import { syncTrees, verifyTrees } from '../transfer.js';
@@ -157,6 +157,5 @@ async function endpointFor(cli: Cli, text: string, mustExist: boolean): Promise<
     return new DirEndpoint(location.path, location.path, (t) => cli.warn(t));
   }
   const store = await cli.storeFor(location);
-  const base = location.scheme === 'default' ? '' : `${location.scheme}://${location.bucket}/`;
-  return new StoreEndpoint(store, asPrefix(location.key), base);
+  return new StoreEndpoint(store, asPrefix(location.key), storeBase(location));
 }
