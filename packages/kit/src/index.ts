@@ -30,6 +30,8 @@ export * from './locks/keyed-rw-lock.js';
 export * from './options/bucket-name.js';
 export * from './options/validate-options.js';
 export * from './records/audit-event.js';
+export * from './records/expected-version.js';
+export * from './records/job-state.js';
 export * from './records/json-value.js';
 export * from './records/object-record.js';
 export * from './records/query-limit.js';

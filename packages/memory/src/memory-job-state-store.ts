@@ -1,12 +1,5 @@
-import {
-  type Clock,
-  type JobState,
-  type JobStateStore,
-  type Page,
-  StorageError,
-  SystemClock,
-} from '@stowage/core';
-import { assertJobName, decodeKeyCursor, encodeKeyCursor, jsonClone, resolveQueryLimit } from '@stowage/kit';
+import { type Clock, type JobState, type JobStateStore, type Page, SystemClock } from '@stowage/core';
+import { assertJobName, checkJobList, checkJobSave, encodeKeyCursor, jobVersionConflict } from '@stowage/kit';
 import { insertSorted, removeSorted, sortedIndexAfter } from './sorted-keys.js';
 
 const BACKEND = 'memory';
@@ -48,26 +41,12 @@ export class MemoryJobStateStore implements JobStateStore {
     assertJobName(kind, id, { operation: 'save', backend: BACKEND });
     const ctx = { operation: 'save', key: `${kind}/${id}`, backend: BACKEND };
     const expected = options.expectedVersion;
-    if (expected !== undefined && (!Number.isSafeInteger(expected) || expected < 0)) {
-      throw new StorageError(
-        'InvalidInput',
-        `expectedVersion must be a non-negative integer; got ${expected}`,
-        ctx,
-      );
-    }
-    if (data === undefined)
-      throw new StorageError('InvalidInput', 'data is not JSON-serialisable (undefined)', ctx);
-    const json = JSON.stringify(jsonClone(data, 'data', ctx));
+    const json = checkJobSave(data, expected, ctx);
     let family = this.kinds.get(kind);
     const current = family?.jobs.get(id);
     const currentVersion = current?.version ?? 0;
-    if (expected !== undefined && expected !== currentVersion) {
-      throw new StorageError(
-        'Conflict',
-        `Job ${kind}/${id} is at version ${currentVersion}, not the expected ${expected}`,
-        ctx,
-      );
-    }
+    if (expected !== undefined && expected !== currentVersion)
+      throw jobVersionConflict(kind, id, currentVersion, expected, ctx);
     if (family === undefined) {
       family = { jobs: new Map(), ids: [] };
       this.kinds.set(kind, family);
@@ -86,11 +65,7 @@ export class MemoryJobStateStore implements JobStateStore {
 
   /** By id in byte order. @throws InvalidInput for a malformed cursor or limit. */
   async list<T>(kind: string, options: { cursor?: string; limit?: number } = {}): Promise<Page<JobState<T>>> {
-    const ctx = { operation: 'list', backend: BACKEND };
-    if (typeof kind !== 'string' || kind === '')
-      throw new StorageError('InvalidInput', 'kind must be a non-empty string', ctx);
-    const limit = resolveQueryLimit(options.limit, ctx);
-    const after = options.cursor === undefined ? undefined : decodeKeyCursor(options.cursor, ctx);
+    const { limit, after } = checkJobList(kind, options, { operation: 'list', backend: BACKEND });
     const family = this.kinds.get(kind);
     if (family === undefined) return { items: [] };
     const start = after === undefined ? 0 : sortedIndexAfter(family.ids, after, false);

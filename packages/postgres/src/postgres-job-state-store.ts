@@ -1,6 +1,5 @@
 import type { JobState, JobStateStore, Page } from '@stowage/core';
-import { StorageError } from '@stowage/core';
-import { assertJobName, decodeKeyCursor, encodeKeyCursor, jsonClone, resolveQueryLimit } from '@stowage/kit';
+import { assertJobName, checkJobList, checkJobSave, encodeKeyCursor, jobVersionConflict } from '@stowage/kit';
 import type { PostgresDatabase } from './postgres-database.js';
 
 interface Row {
@@ -45,16 +44,7 @@ export class PostgresJobStateStore implements JobStateStore {
     const ctx = { ...this.db.ctx('save'), key };
     assertJobName(kind, id, ctx);
     const expected = options.expectedVersion;
-    if (expected !== undefined && (!Number.isSafeInteger(expected) || expected < 0)) {
-      throw new StorageError(
-        'InvalidInput',
-        `expectedVersion must be a non-negative integer; got ${expected}`,
-        ctx,
-      );
-    }
-    if (data === undefined)
-      throw new StorageError('InvalidInput', 'data is not JSON-serialisable (undefined)', ctx);
-    const json = JSON.stringify(jsonClone(data, 'data', ctx));
+    const json = checkJobSave(data, expected, ctx);
     const now = this.db.clock.now();
     let rows: Row[];
     if (expected === undefined) {
@@ -86,11 +76,7 @@ export class PostgresJobStateStore implements JobStateStore {
     }
     if (rows[0] === undefined) {
       const current = await this.get(kind, id);
-      throw new StorageError(
-        'Conflict',
-        `Job ${kind}/${id} is at version ${current?.version ?? 0}, not the expected ${expected}`,
-        ctx,
-      );
+      throw jobVersionConflict(kind, id, current?.version ?? 0, expected, ctx);
     }
     return toState<T>(rows[0]);
   }
@@ -107,11 +93,7 @@ export class PostgresJobStateStore implements JobStateStore {
 
   /** By id in byte order. @throws InvalidInput for a malformed cursor or limit. */
   async list<T>(kind: string, options: { cursor?: string; limit?: number } = {}): Promise<Page<JobState<T>>> {
-    const ctx = this.db.ctx('list');
-    if (typeof kind !== 'string' || kind === '')
-      throw new StorageError('InvalidInput', 'kind must be a non-empty string', ctx);
-    const limit = resolveQueryLimit(options.limit, ctx);
-    const after = options.cursor === undefined ? undefined : decodeKeyCursor(options.cursor, ctx);
+    const { limit, after } = checkJobList(kind, options, this.db.ctx('list'));
     const { rows } = await this.db.query<Row>(
       'list',
       `SELECT kind, id, data, version, updated_at FROM stowage_jobs

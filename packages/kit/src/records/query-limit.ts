@@ -18,14 +18,3 @@ export function resolveQueryLimit(
   }
   return limit;
 }
-
-/** @throws InvalidInput unless a job's kind and id are non-empty strings. */
-export function assertJobName(
-  kind: unknown,
-  id: unknown,
-  ctx: { operation?: string; backend?: string },
-): void {
-  if (typeof kind !== 'string' || kind === '' || typeof id !== 'string' || id === '') {
-    throw new StorageError('InvalidInput', 'Job kind and id must be non-empty strings', ctx);
-  }
-}

@@ -1,4 +1,5 @@
 import { StorageError } from '@stowage/core';
+import { assertExpectedVersion } from './expected-version.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
@@ -23,11 +24,5 @@ export function checkRolloutSet(
       ctx,
     );
   }
-  if (expectedVersion !== undefined && (!Number.isSafeInteger(expectedVersion) || expectedVersion < 0)) {
-    throw new StorageError(
-      'InvalidInput',
-      `expectedVersion must be a non-negative integer; got ${expectedVersion}`,
-      ctx,
-    );
-  }
+  assertExpectedVersion(expectedVersion, ctx);
 }
