@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { RuntimeConfig } from '@stowage/runtime';
-import { S3BucketAdmin } from '@stowage/s3';
-import { describeWithServer, freshPostgresDatabase, uniqueBucketName } from '@stowage/testkit';
+import { describeWithServer } from '@stowage/testkit';
 import { Upload } from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytes, MiB, sha, tusUpload } from './resumable-support.js';
 import { type ApiProcess, makeKey, startApiProcess } from './support/api-process.js';
+import { seaweedfsOnPostgres } from './support/seaweedfs-on-postgres.js';
 
 const RATE_LIMIT = 40;
 
@@ -21,35 +21,10 @@ describeWithServer('seaweedfs', async (target) => {
     let drop: () => Promise<void>;
 
     beforeAll(async () => {
-      const database = await freshPostgresDatabase('api_fleet');
-      const bucket = uniqueBucketName('api-fleet');
-      const admin = new S3BucketAdmin({
-        provider: 'seaweedfs',
-        endpoint: target.endpoint,
-        region: target.region,
-        forcePathStyle: true,
-        credentials: { accessKeyId: target.accessKeyId, secretAccessKey: target.secretAccessKey },
-      });
-      await admin.createBucket(bucket);
-      drop = async () => {
-        try {
-          await admin.deleteBucket(bucket, { force: true });
-        } finally {
-          admin.destroy();
-          await database.drop();
-        }
-      };
+      const fleet = await seaweedfsOnPostgres(target, 'api-fleet');
+      drop = fleet.teardown;
       const config: RuntimeConfig = {
-        mode: 'seaweedfs',
-        s3: {
-          bucket,
-          endpoint: target.endpoint,
-          region: target.region,
-          forcePathStyle: true,
-          accessKeyId: target.accessKeyId,
-          secretAccessKey: target.secretAccessKey,
-        },
-        database: { url: database.url },
+        ...fleet.config(),
         // Every instance of a fleet derives keys from the same secret.
         auth: { secret: randomBytes(32).toString('hex') },
         api: { rateLimitPerMinute: RATE_LIMIT, redisUrl: 'redis://127.0.0.1:6379', maxUploadBytes: 64 * MiB },

@@ -8,7 +8,7 @@ import { isStorageError, NoopLogger, type StorageError } from '@stowage/core';
 import type { HybridObjectStore } from '@stowage/hybrid';
 import { PostgresDatabase, PostgresRolloutState } from '@stowage/postgres';
 import { S3BucketAdmin } from '@stowage/s3';
-import { describeWithServer, freshPostgresDatabase, uniqueBucketName } from '@stowage/testkit';
+import { describeWithServer, freshBucketAndDatabase } from '@stowage/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRuntime, type RuntimeConfig } from '../src/index.js';
 
@@ -181,34 +181,21 @@ describe('runtime: local mode defaults', () => {
 describeWithServer('seaweedfs', async (target) => {
   describe('runtime: hybrid mode across processes', () => {
     it('follows the shared rollout: a percentage set elsewhere reaches the running hybrid', async () => {
-      const database = await freshPostgresDatabase('hybrid_rt');
-      const bucket = uniqueBucketName('hybrid-rt');
-      const s3 = {
-        bucket,
-        endpoint: target.endpoint,
-        region: target.region,
-        forcePathStyle: true,
-        accessKeyId: target.accessKeyId,
-        secretAccessKey: target.secretAccessKey,
-      };
-      const admin = new S3BucketAdmin({
-        provider: 'seaweedfs',
-        endpoint: target.endpoint,
-        region: target.region,
-        forcePathStyle: true,
-        credentials: { accessKeyId: target.accessKeyId, secretAccessKey: target.secretAccessKey },
-      });
-      await admin.createBucket(bucket);
+      const fresh = await freshBucketAndDatabase(
+        target,
+        'hybrid-rt',
+        (connection) => new S3BucketAdmin({ provider: 'seaweedfs', ...connection }),
+      );
       const dataDir = await tempDir('hybrid');
       const runtime = await open({
         mode: 'hybrid',
         dataDir,
         server: { port: 0 },
         hybrid: { from: 'local', to: 'seaweedfs', percentage: 20, rollout: 'rt-test' },
-        s3,
-        database: { url: database.url },
+        s3: fresh.s3,
+        database: { url: fresh.database.url },
       });
-      const controller = await PostgresDatabase.open({ url: database.url, rolloutPollMs: 100 });
+      const controller = await PostgresDatabase.open({ url: fresh.database.url, rolloutPollMs: 100 });
       const rollouts = new PostgresRolloutState(controller);
       try {
         const hybrid = runtime.store as HybridObjectStore;
@@ -232,9 +219,7 @@ describeWithServer('seaweedfs', async (target) => {
         await rollouts.close();
         await controller.close();
         await runtime.close();
-        await admin.deleteBucket(bucket, { force: true });
-        admin.destroy();
-        await database.drop();
+        await fresh.drop();
       }
     }, 60_000);
   });

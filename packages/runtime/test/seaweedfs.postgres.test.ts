@@ -1,42 +1,24 @@
 import { isStorageError, NoopLogger } from '@stowage/core';
 import { S3BucketAdmin } from '@stowage/s3';
-import { describeWithServer, FaultProxy, freshPostgresDatabase, uniqueBucketName } from '@stowage/testkit';
+import {
+  describeWithServer,
+  FaultProxy,
+  freshBucket,
+  freshBucketAndDatabase,
+  type OpenBucketAdmin,
+} from '@stowage/testkit';
 import { describe, expect, it } from 'vitest';
 import { createRuntime } from '../src/index.js';
 import { describeRuntimeScenarios } from './scenarios.js';
 
+const seaweedfsAdmin: OpenBucketAdmin = (connection) =>
+  new S3BucketAdmin({ provider: 'seaweedfs', ...connection });
+
 describeWithServer('seaweedfs', async (target) => {
-  const database = await freshPostgresDatabase('runtime');
-  const bucket = uniqueBucketName('runtime');
-  const admin = new S3BucketAdmin({
-    provider: 'seaweedfs',
-    endpoint: target.endpoint,
-    region: target.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: target.accessKeyId, secretAccessKey: target.secretAccessKey },
-  });
-  await admin.createBucket(bucket);
+  const fresh = await freshBucketAndDatabase(target, 'runtime', seaweedfsAdmin);
   describeRuntimeScenarios('seaweedfs mode on PostgreSQL', {
-    config: () => ({
-      mode: 'seaweedfs',
-      s3: {
-        bucket,
-        endpoint: target.endpoint,
-        region: target.region,
-        forcePathStyle: true,
-        accessKeyId: target.accessKeyId,
-        secretAccessKey: target.secretAccessKey,
-      },
-      database: { url: database.url },
-    }),
-    async teardown() {
-      try {
-        await admin.deleteBucket(bucket, { force: true });
-      } finally {
-        admin.destroy();
-        await database.drop();
-      }
-    },
+    config: () => ({ mode: 'seaweedfs', s3: { ...fresh.s3 }, database: { url: fresh.database.url } }),
+    teardown: fresh.drop,
   });
 });
 
@@ -49,29 +31,14 @@ describeWithServer(
         await using proxy = await FaultProxy.start({
           target: { host: endpoint.hostname, port: Number(endpoint.port) },
         });
-        const bucket = uniqueBucketName('runtime-faults');
-        const admin = new S3BucketAdmin({
-          provider: 'seaweedfs',
-          endpoint: target.endpoint,
-          region: target.region,
-          forcePathStyle: true,
-          credentials: { accessKeyId: target.accessKeyId, secretAccessKey: target.secretAccessKey },
-        });
-        await admin.createBucket(bucket);
+        const bucket = await freshBucket(target, 'runtime-faults', seaweedfsAdmin);
         const runtime = await createRuntime({
           env: {},
           logger: new NoopLogger(),
           overrides: {
             mode: 'seaweedfs',
             database: { kind: 'memory' },
-            s3: {
-              bucket,
-              endpoint: proxy.url,
-              region: target.region,
-              forcePathStyle: true,
-              accessKeyId: target.accessKeyId,
-              secretAccessKey: target.secretAccessKey,
-            },
+            s3: { ...bucket.s3, endpoint: proxy.url },
           },
           services: { storage: { retry: { attempts: 4, baseDelayMs: 10, maxDelayMs: 50 } } },
         });
@@ -98,8 +65,7 @@ describeWithServer(
           expect(await runtime.storage.getText('f/b.txt')).toBe('after faults');
         } finally {
           await runtime.close();
-          await admin.deleteBucket(bucket, { force: true });
-          admin.destroy();
+          await bucket.drop();
         }
       }, 60_000);
     });
