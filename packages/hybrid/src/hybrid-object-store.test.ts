@@ -224,7 +224,8 @@ describe('routing of writes and reads', () => {
       const keys = Array.from({ length: 300 }, (_, i) => `mv/${String(i).padStart(3, '0')}`);
       for (const key of keys) await sourceInner.put(key, key);
       let done = false;
-      const migration = new Migrator({ store, jobs, concurrency: 4 }).run().finally(() => {
+      // reread: every copy is read back, which keeps the migration busy across several listings.
+      const migration = new Migrator({ store, jobs, concurrency: 4, reread: true }).run().finally(() => {
         done = true;
       });
       let listings = 0;

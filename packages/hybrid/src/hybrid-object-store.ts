@@ -39,7 +39,7 @@ import { LocalKeyLocking, PortKeyLocking } from './key-locks.js';
 import { listMerged } from './list-merged.js';
 import { presignGetRouted, presignPutRouted } from './presign-routed.js';
 import { existsOnReadableSide, type Location, locate, readFirst, sideHolding } from './read-routed.js';
-import { type RelocateOutcome, relocateLocked } from './relocate.js';
+import { type RelocateOptions, type RelocateOutcome, relocateLocked } from './relocate.js';
 import { RolloutFollower, type RolloutMode } from './rollout-follower.js';
 import { RolloutMarkers } from './rollout-marker.js';
 import { Router } from './router.js';
@@ -437,13 +437,13 @@ export class HybridObjectStore extends CheckedObjectStore {
 
   /**
    * Moves `key` to the side it routes to, if it is elsewhere: streams the fresh copy to the
-   * routed side while hashing it, re-reads the destination to compare sha256, and only then
-   * removes the source. Reads return the same version before and after. Stale copies met on
-   * the way are removed.
+   * routed side while hashing it, verifies it by sha256 (the destination's own check on the
+   * put, or a re-read: `RelocateOptions.reread`), and only then removes the source. Reads
+   * return the same version before and after. Stale copies met on the way are removed.
    * @throws Integrity when the copy does not verify (the source is kept, the copy removed).
    * @throws Conflict when the source changed during the copy (only possible from another process).
    */
-  relocate(key: string, options: { signal?: AbortSignal; dryRun?: boolean } = {}): Promise<RelocateOutcome> {
+  relocate(key: string, options: RelocateOptions = {}): Promise<RelocateOutcome> {
     return this.checked('relocate', key, options.signal, () =>
       this.router.exclusive([key], 'relocate', (op) => relocateLocked(op, key, options), {
         signal: options.signal,

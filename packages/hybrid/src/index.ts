@@ -5,7 +5,7 @@ export * from './in-process-job-state.js';
 export * from './migrator.js';
 export type { Location } from './read-routed.js';
 export * from './register-hybrid.js';
-export type { RelocateOutcome } from './relocate.js';
+export type { RelocateOptions, RelocateOutcome } from './relocate.js';
 export * from './routing.js';
 export { CLEANUP_JOB_KIND, type StaleCopyRecord, type StaleReason } from './stale-copies.js';
 export type { CleanupReport } from './stale-copy-cleaner.js';

@@ -151,6 +151,7 @@ describe('Migrator', () => {
       jobs: new MemoryJobStateStore(),
       retries: 1,
       retryDelayMs: 0,
+      reread: true,
     }).run();
     expect(report.failed).toHaveLength(1);
     expect(report.failed[0]!.reason).toMatch(/^Integrity/);
@@ -158,6 +159,62 @@ describe('Migrator', () => {
     expect(await readText(await fromInner.get('v/1'))).toBe('the real bytes');
     expect(await toInner.exists('v/1')).toBe(false);
     expect(await readText(await store.get('v/1'))).toBe('the real bytes');
+  });
+
+  it('trusts a destination that checked the sha256 while writing; re-reads one that cannot', async () => {
+    // Memory declares sha256 (it verifies `sha256` on put): its check is the verification.
+    const trusting = await seeded(60, 50);
+    const trusted = await new Migrator({ store: trusting.store, jobs: trusting.jobs }).run();
+    expect(trusted).toMatchObject({ moved: trusting.misplaced.length, reread: 0, failed: [] });
+    expect(trusted.verified).toBe(trusting.misplaced.length);
+
+    // The same destination without the capability is read back and hashed, key by key.
+    const fromInner = new MemoryObjectStore();
+    const toInner = new MemoryObjectStore();
+    for (let i = 0; i < 10; i++) await fromInner.put(`n/${i}`, bytesFor(i));
+    const noSha = new Proxy(toInner, {
+      get(target, prop, receiver) {
+        if (prop === 'capabilities') return { ...target.capabilities, sha256: false };
+        const value = Reflect.get(target, prop, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const store = new HybridObjectStore({
+      from: fromInner,
+      to: noSha,
+      percentage: 100,
+      cleanupIntervalMs: 0,
+    });
+    const reread = await new Migrator({ store, jobs: new MemoryJobStateStore() }).run();
+    expect(reread).toMatchObject({ moved: 10, verified: 10, reread: 10, failed: [] });
+    for (let i = 0; i < 10; i++) expect(await readBytes(await toInner.get(`n/${i}`))).toEqual(bytesFor(i));
+  });
+
+  it('a destination that checks sha256 refuses a copy whose bytes differ: source kept', async () => {
+    const fromInner = new MemoryObjectStore();
+    const toInner = new MemoryObjectStore();
+    await fromInner.put('w/1', 'the real bytes');
+    // What reaches the destination is not what the source said it holds.
+    const to = new Proxy(toInner, {
+      get(target, prop, receiver) {
+        if (prop === 'put') {
+          return (key: string, _body: unknown, options: Parameters<ObjectStore['put']>[2]) =>
+            target.put(key, 'mangled bytes!', options);
+        }
+        const value = Reflect.get(target, prop, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const store = new HybridObjectStore({ from: fromInner, to, percentage: 100, cleanupIntervalMs: 0 });
+    const report = await new Migrator({
+      store,
+      jobs: new MemoryJobStateStore(),
+      retries: 0,
+    }).run();
+    expect(report.moved).toBe(0);
+    expect(report.failed[0]!.reason).toMatch(/^Integrity/);
+    expect(await readText(await fromInner.get('w/1'))).toBe('the real bytes');
+    expect(await toInner.exists('w/1')).toBe(false);
   });
 
   it('restarts its scan when the percentage changes mid-run and ends in place for the new one', async () => {

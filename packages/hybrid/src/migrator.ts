@@ -11,7 +11,7 @@ import {
 } from '@stowage/core';
 import { assertPageProgress, decodeKeyCursor } from '@stowage/kit';
 import type { HybridObjectStore } from './hybrid-object-store.js';
-import type { RelocateOutcome } from './relocate.js';
+import type { RelocateOptions, RelocateOutcome } from './relocate.js';
 import { otherSide, routeFor, type Side } from './routing.js';
 import type { CleanupReport } from './stale-copy-cleaner.js';
 
@@ -40,6 +40,12 @@ export interface MigratorOptions {
   checkpointEvery?: number;
   /** Called with a report snapshot after every key, like the "progress" event. */
   onProgress?: (progress: MigrationProgress) => void;
+  /**
+   * Read every copy back from the destination to compare sha256, also when the destination
+   * verified the source's sha256 while writing it (the default trusts that check: see
+   * `RelocateOptions.reread`). Default false.
+   */
+  reread?: boolean;
 }
 
 export interface MigrationFailure {
@@ -63,8 +69,13 @@ export interface MigrationReport {
   scanned: number;
   /** Keys copied to their routed side (each verified by sha256 before its source was removed). */
   moved: number;
-  /** Copies whose sha256, re-read from the destination, matched the bytes read from the source. */
+  /**
+   * Copies verified by sha256 before their source was removed: checked by the destination
+   * while writing (it declares `sha256` and was given the source's), or re-read from it.
+   */
   verified: number;
+  /** Of `verified`, those read back from the destination to be hashed. */
+  reread: number;
   /** Keys that looked misplaced but needed no copy: gone meanwhile, or a newer version already on the routed side. */
   skipped: number;
   /** Stale copies removed. */
@@ -105,8 +116,9 @@ const MAX_RECORDED_FAILURES = 1000;
 /**
  * Moves keys that sit on the wrong side of a HybridObjectStore for its current percentage
  * (README.md, "Migrator"). Lists both sides in key order, and for each misplaced
- * key runs `store.relocate`: a streaming copy hashed with sha256 on the way, a streaming
- * re-read of the destination compared by sha256, and only then removal of the source.
+ * key runs `store.relocate`: a streaming copy hashed with sha256 on the way, verified by the
+ * destination's own sha256 check (or a streaming re-read of it, with `reread` or when the
+ * destination cannot check sha256), and only then removal of the source.
  * Concurrent writes are safe: relocation runs under the store's per-key lock, uses
  * `ifNoneMatch: '*'` on the destination and re-checks the source's etag before removing it.
  *
@@ -129,6 +141,7 @@ export class Migrator extends EventEmitter {
   private readonly retryDelayMs: number;
   private readonly checkpointEvery: number;
   private readonly onProgress: ((progress: MigrationProgress) => void) | undefined;
+  private readonly reread: boolean;
   private state: MigrationReport;
   private version = 0;
   private running = false;
@@ -178,6 +191,7 @@ export class Migrator extends EventEmitter {
     this.retryDelayMs = Math.max(0, options.retryDelayMs ?? 100);
     this.checkpointEvery = every;
     this.onProgress = options.onProgress;
+    this.reread = options.reread ?? false;
     this.state = this.freshReport(this.store.percentage);
   }
 
@@ -336,7 +350,7 @@ export class Migrator extends EventEmitter {
     let attempt = 0;
     for (;;) {
       try {
-        const options: { signal?: AbortSignal; dryRun?: boolean } = { dryRun: this.dryRun };
+        const options: RelocateOptions = { dryRun: this.dryRun, reread: this.reread };
         if (this.signal !== undefined) options.signal = this.signal;
         const outcome = await this.store.relocate(key, options);
         this.record(key, outcome);
@@ -364,6 +378,7 @@ export class Migrator extends EventEmitter {
       case 'moved':
         s.moved++;
         s.verified++;
+        if (outcome.verifiedBy === 'reread') s.reread++;
         s.bytes += outcome.bytes;
         break;
       case 'would-move':
@@ -489,6 +504,7 @@ export class Migrator extends EventEmitter {
       scanned: 0,
       moved: 0,
       verified: 0,
+      reread: 0,
       skipped: 0,
       cleaned: 0,
       bytes: 0,

@@ -1,4 +1,10 @@
-import { type GetResult, isStorageError, type PutOptions, StorageError } from '@stowage/core';
+import {
+  type GetResult,
+  isStorageError,
+  type ObjectInfo,
+  type PutOptions,
+  StorageError,
+} from '@stowage/core';
 import { etagsMatch, hashingStream, sha256OfStream } from '@stowage/kit';
 import { preservedPutOptions } from './copy-routed.js';
 import type { Op } from './router.js';
@@ -12,8 +18,20 @@ const DISCARD_ATTEMPTS = 3;
 export type RelocateOutcome =
   /** Only on the side it routes to (or nowhere): nothing to do. */
   | { status: 'in-place'; side: Side | undefined }
-  /** Copied to the routed side, verified by sha256, source removed (or its cleanup recorded). */
-  | { status: 'moved'; from: Side; to: Side; bytes: number; sha256: string; cleanupPending: boolean }
+  /**
+   * Copied to the routed side, verified by sha256, source removed (or its cleanup recorded).
+   * `verifiedBy`: "destination" when the routed side checked the source's sha256 while
+   * writing (see `RelocateOptions.reread`), "reread" when the copy was read back and hashed.
+   */
+  | {
+      status: 'moved';
+      from: Side;
+      to: Side;
+      bytes: number;
+      sha256: string;
+      verifiedBy: 'destination' | 'reread';
+      cleanupPending: boolean;
+    }
   /** A stale copy was removed; nothing needed copying. */
   | { status: 'cleaned'; side: Side }
   /** The routed side already held a version (written meanwhile); it is what reads return, so it was kept and the other copy removed. */
@@ -21,12 +39,25 @@ export type RelocateOutcome =
   /** Dry run: this key would be copied. */
   | { status: 'would-move'; from: Side; to: Side; bytes: number };
 
+export interface RelocateOptions {
+  signal?: AbortSignal | undefined;
+  dryRun?: boolean | undefined;
+  /**
+   * Read every copy back from the destination and hash it, even when the destination
+   * verified it while writing. By default a destination that declares `sha256` (it verifies
+   * `sha256` on put) and was given the source's recorded sha256 is trusted: it refused the
+   * put had the bytes it stored differed, so the read-back would only repeat that check.
+   */
+  reread?: boolean | undefined;
+}
+
 /**
  * Moves `key` to the side it routes to, if it is elsewhere; the caller holds the key's
  * exclusive lock. Streams the source to the routed side through a sha256 hasher
- * (`ifNoneMatch: '*'` there, metadata preserved), re-reads the destination to compare
- * sha256 (etags differ across backends and multipart) while re-checking the source's etag,
- * and only then removes the source (or records it stale). Nothing is buffered whole.
+ * (`ifNoneMatch: '*'` there, metadata preserved), verifies the copy — by the destination's
+ * own sha256 check on the put, or by re-reading it (see `RelocateOptions.reread`; etags
+ * differ across backends and multipart) — while re-checking the source's etag, and only
+ * then removes the source (or records it stale). Nothing is buffered whole.
  * Stale copies met on the way are removed.
  * @throws Integrity when the copy does not verify (the source is kept, the copy removed).
  * @throws Conflict when the source changed during the copy (only possible from another process).
@@ -34,7 +65,7 @@ export type RelocateOutcome =
 export async function relocateLocked(
   op: Op,
   key: string,
-  options: { signal?: AbortSignal | undefined; dryRun?: boolean | undefined },
+  options: RelocateOptions,
 ): Promise<RelocateOutcome> {
   const { index } = op;
   await op.resync(key);
@@ -98,9 +129,10 @@ export async function relocateLocked(
   };
   if (useIfNoneMatch) putOptions.ifNoneMatch = '*';
   if (got.info.sha256 !== undefined && destStore.capabilities.sha256) putOptions.sha256 = got.info.sha256;
+  let written: ObjectInfo;
   try {
     op.assertHeld();
-    await destStore.put(key, hashed.body, putOptions);
+    written = await destStore.put(key, hashed.body, putOptions);
   } catch (error) {
     // Destroying the hasher destroys the source body too, whatever state the put left it in.
     hashed.body.destroy();
@@ -135,9 +167,19 @@ export async function relocateLocked(
       new StorageError('Integrity', `Read ${copied.bytes} bytes of a ${got.info.size}-byte source`, { key }),
     );
   }
+  // The destination checked the bytes it stored against the source's recorded sha256, which
+  // the hasher checked the source's bytes against on the way: nothing is left to re-read.
+  const verifiedBy =
+    !options.reread &&
+    putOptions.sha256 !== undefined &&
+    copied.sha256 === putOptions.sha256 &&
+    written.sha256 === copied.sha256 &&
+    written.size === copied.bytes
+      ? 'destination'
+      : 'reread';
   // The verifying re-read and the source's etag re-check are independent: run them together.
   const [check, now] = await Promise.all([
-    destStore.get(key).then((reread) => sha256OfStream(reread.body)),
+    verifiedBy === 'destination' ? copied : destStore.get(key).then((reread) => sha256OfStream(reread.body)),
     srcStore.head(key).catch((error: unknown) => {
       if (isStorageError(error, 'NotFound')) return undefined;
       throw error;
@@ -162,6 +204,7 @@ export async function relocateLocked(
     to: dest,
     bytes: copied.bytes,
     sha256: copied.sha256,
+    verifiedBy,
     cleanupPending: !removed,
   };
 }
@@ -187,6 +230,7 @@ async function resolveDuplicate(op: Op, key: string, src: Side, dest: Side): Pro
       to: dest,
       bytes: source.bytes,
       sha256: source.sha256,
+      verifiedBy: 'reread',
       cleanupPending: !removed,
     };
   }
