@@ -476,10 +476,13 @@ export function describeServiceScenarios(label: string, target: ServiceTarget): 
         const text = await response.text();
         let kind = '';
         try {
-          // /v1 answers { error: { kind, message, requestId } }; the /files server { error: kind, message }.
-          const parsed = JSON.parse(text) as { error?: { kind?: string } | string };
-          kind = typeof parsed.error === 'string' ? parsed.error : (parsed.error?.kind ?? '');
-        } catch {
+          // /v1 and /files answer alike: { error: { kind, message, requestId } }, the id that of
+          // the response's x-request-id.
+          const parsed = JSON.parse(text) as { error?: { kind?: string; requestId?: string } };
+          kind = parsed.error?.kind ?? '';
+          expect(parsed.error?.requestId, c.name).toBe(response.headers.get('x-request-id'));
+        } catch (error) {
+          if (!(error instanceof SyntaxError)) throw error;
           kind = /<Code>(\w+)<\/Code>/.exec(text)?.[1] ?? 'non-JSON';
         }
         const left = c.key === undefined ? 'n/a' : await leftovers(api, c.key);
@@ -557,7 +560,12 @@ function rawPut(base: URL, path: string, token: string, body: string): Promise<R
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve(new Response(Buffer.concat(chunks), { status: res.statusCode ?? 500 })));
+        res.on('end', () => {
+          const headers = Object.entries(res.headers).flatMap(([name, value]): [string, string][] =>
+            value === undefined ? [] : Array.isArray(value) ? value.map((v) => [name, v]) : [[name, value]],
+          );
+          resolve(new Response(Buffer.concat(chunks), { status: res.statusCode ?? 500, headers }));
+        });
       },
     );
     req.on('error', reject);

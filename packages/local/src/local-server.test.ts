@@ -107,7 +107,7 @@ describe('signed GET', () => {
       const res = await fetch(bad);
       expect(res.status, bad).toBe(403);
       expect(res.headers.get('content-type')).toContain('application/json');
-      expect(((await res.json()) as { error: string }).error).toBe('PermissionDenied');
+      expect(((await res.json()) as { error: { kind: string } }).error.kind).toBe('PermissionDenied');
     }
     // A GET signature does not authorise a PUT.
     expect((await fetch(url, { method: 'PUT', body: 'x' })).status).toBe(403);
@@ -230,7 +230,7 @@ describe('conditional reads over HTTP (RFC 9110 §13)', () => {
     ]) {
       for (const [status, text] of await get(headers)) {
         expect(status, JSON.stringify(headers)).toBe(412);
-        expect(JSON.parse(text)).toMatchObject({ error: 'PreconditionFailed' });
+        expect(JSON.parse(text)).toMatchObject({ error: { kind: 'PreconditionFailed' } });
       }
     }
     const head = await fetch(url, { method: 'HEAD', headers: { 'if-match': '"stale-etag"' } });
@@ -364,7 +364,7 @@ describe('signed PUT with maxSize', () => {
     expect(new URL(req.url).searchParams.get('X-Stowage-Max-Size')).toBe('1000');
     const res = await fetch(req.url, { method: 'PUT', body: Buffer.alloc(1001, 1) });
     expect(res.status).toBe(413);
-    expect(await res.json()).toMatchObject({ error: 'PayloadTooLarge' });
+    expect(await res.json()).toMatchObject({ error: { kind: 'PayloadTooLarge' } });
     expect(await store.exists('max/declared.bin')).toBe(false);
     expect(await reservedUnder('max')).toEqual([]);
   });
@@ -373,7 +373,7 @@ describe('signed PUT with maxSize', () => {
     const req = await store.presignPut('max/streamed.bin', { expiresIn: 60, maxSize: 100_000 });
     const { status, body } = await putChunked(req.url, 64 * 1024, 4);
     expect(status).toBe(413);
-    expect(JSON.parse(body)).toMatchObject({ error: 'PayloadTooLarge' });
+    expect(JSON.parse(body)).toMatchObject({ error: { kind: 'PayloadTooLarge' } });
     expect(await store.exists('max/streamed.bin')).toBe(false);
     expect(await reservedUnder('max')).toEqual([]);
   });

@@ -58,7 +58,7 @@ describe('symlinks answered over HTTP name the key, not the path', () => {
           expect(res.status, `${method} ${url}`).toBe(403);
           expect(text).not.toContain('SECRET');
           expectNoHostPath(text, `${method} ${key}`);
-          if (method === 'GET') expect(JSON.parse(text).message).toContain(JSON.stringify(key));
+          if (method === 'GET') expect(JSON.parse(text).error.message).toContain(JSON.stringify(key));
         }
       }
     }
@@ -129,7 +129,7 @@ describe('a real errno failure answered over HTTP', () => {
         child.stdin!.write('release\n');
         await lines.next('released');
         expect(failed.status).toBe(503);
-        expect(JSON.parse(failed.body)).toMatchObject({ error: 'Unavailable' });
+        expect(JSON.parse(failed.body)).toMatchObject({ error: { kind: 'Unavailable' } });
         expect(failed.body).toContain('EMFILE');
         expectNoHostPath(failed.body, 'EMFILE answer');
         expect(failed.body).not.toContain('small.txt'); // the path's tail neither

@@ -18,6 +18,8 @@ export async function filesRoutes(app: FastifyInstance, ctx: ApiContext): Promis
       schema: { hide: true },
       handler: (request, reply) => {
         reply.hijack();
+        // Hijacked replies skip the service's hooks: the id its errors carry is set here.
+        reply.raw.setHeader('x-request-id', String(request.id));
         files.handler(request.raw, reply.raw);
       },
     });

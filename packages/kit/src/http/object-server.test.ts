@@ -42,7 +42,7 @@ describe('the kit object server', () => {
     expect((await fetch(url('public/data.txt'))).status).toBe(200);
     const denied = await fetch(url('private/report.txt'));
     expect(denied.status).toBe(403);
-    expect(await denied.json()).toMatchObject({ error: 'PermissionDenied' });
+    expect(await denied.json()).toMatchObject({ error: { kind: 'PermissionDenied' } });
     const signed = signer.sign({ method: 'GET', key: 'private/report.txt', expiresAt: Date.now() + 60_000 });
     expect(await (await fetch(signed)).text()).toBe('secret report');
   });
@@ -103,8 +103,7 @@ describe('the kit object server', () => {
     const res = await fetch(url('plain-failure'));
     expect(res.status).toBe(500);
     expect(await res.json()).toEqual({
-      error: 'Unexpected',
-      message: 'The server failed to handle this request',
+      error: { kind: 'Unexpected', message: 'The server failed to handle this request' },
     });
   });
 

@@ -64,8 +64,10 @@ const STATUS: Partial<Record<ErrorKind, number>> = {
  *   nothing is stored when it fails.
  * Reads honour Range (206/416), If-Range, If-None-Match/If-Modified-Since (304) and
  * If-Match/If-Unmodified-Since (412). Every response has `X-Content-Type-Options: nosniff`.
- * Errors are JSON `{ error: kind, message }` naming the key, never a filesystem path; an
- * unexpected failure says only that.
+ * Errors are JSON `{ error: { kind, message, requestId? } }` — the HTTP service's shape, so a
+ * client reads `/files/` and `/v1/` errors alike — naming the key, never a filesystem path; an
+ * unexpected failure says only that. `requestId` is the response's `x-request-id` header when
+ * the host set one before handing the request over.
  */
 export function createObjectRequestHandler(options: ObjectServerOptions): RequestListener {
   const resolveStore = asResolver(options.store);
@@ -197,7 +199,9 @@ function limitUpload(req: IncomingMessage, max: number): Readable {
 }
 
 function fail(res: ServerResponse, status: number, kind: string, message: string): void {
-  const body = `${JSON.stringify({ error: kind, message })}\n`;
+  const requestId = res.getHeader('x-request-id');
+  const error = typeof requestId === 'string' ? { kind, message, requestId } : { kind, message };
+  const body = `${JSON.stringify({ error })}\n`;
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
