@@ -73,7 +73,7 @@ describe.each([
         const res = await fetch(url);
         const text = await res.text();
         expect(res.status, url).toBe(status);
-        expect(JSON.parse(text)).toMatchObject({ error: kind });
+        expect(JSON.parse(text)).toMatchObject({ error: { kind } });
         expect(text).toContain(code);
         expect(text).not.toContain(root);
         expect(text).not.toContain('file.txt');
