@@ -107,32 +107,31 @@ export class EtagJournal {
    * appends after this open the journal anew.
    */
   forget(dir: string): void {
+    if (this.handles.has(dir)) void this.enqueue(dir, () => this.drop(dir));
+  }
+
+  /** Closes `dir`'s held descriptor, if any. Runs in `dir`'s queue (no append is using it). */
+  private async drop(dir: string): Promise<void> {
     const held = this.handles.get(dir);
     if (held === undefined) return;
     this.handles.delete(dir);
-    void this.enqueue(dir, () => held.fh.close());
+    await held.fh.close().catch(() => {});
   }
 
   /** Appends `text` to `dir`'s journal through a held descriptor, opening it when needed. */
   private async write(dir: string, text: string): Promise<void> {
-    let held = this.handles.get(dir);
-    if (held !== undefined && Date.now() - held.opened > HANDLE_MAX_AGE_MS) {
-      this.handles.delete(dir);
-      await held.fh.close().catch(() => {});
-      held = undefined;
-    }
+    const held = this.handles.get(dir);
+    if (held !== undefined && Date.now() - held.opened > HANDLE_MAX_AGE_MS) await this.drop(dir);
     try {
-      if (held === undefined) {
-        held = { fh: await open(`${dir}/${journalName()}`, OPEN_APPEND, 0o644), opened: Date.now() };
-        this.hold(dir, held);
+      let current = this.handles.get(dir);
+      if (current === undefined) {
+        current = { fh: await open(`${dir}/${journalName()}`, OPEN_APPEND, 0o644), opened: Date.now() };
+        this.hold(dir, current);
       }
-      await held.fh.write(text);
+      await current.fh.write(text);
     } catch {
       // A cache: a directory removed meanwhile, a read-only tree, a symlink planted there.
-      if (held !== undefined && this.handles.get(dir) === held) {
-        this.handles.delete(dir);
-        await held.fh.close().catch(() => {});
-      }
+      await this.drop(dir);
     }
   }
 
@@ -178,11 +177,7 @@ export class EtagJournal {
         index++;
       }
       // The held descriptor would append to the journal this rename replaces.
-      const held = this.handles.get(dir);
-      if (held !== undefined) {
-        this.handles.delete(dir);
-        await held.fh.close().catch(() => {});
-      }
+      await this.drop(dir);
       const temp = `${dir}/${tempName()}`;
       try {
         await writeNew(temp, kept.join(''));

@@ -6,7 +6,7 @@ import { destroyOnAbort, etagsMatch, resolveRange } from '@stowage/kit';
 import type { LocalContext } from './local-context.js';
 import { toInfo } from './object-entries.js';
 import { bodyPath } from './paths.js';
-import { openBody, openBodyStat } from './safe-paths.js';
+import { openBody } from './safe-paths.js';
 import type { SidecarEntry } from './sidecar.js';
 
 /** Bytes per read of a body stream. */
@@ -63,21 +63,32 @@ function assertRegularFile(key: string, st: BigIntStats): void {
 }
 
 /**
- * Opens the object for reading and resolves its entry. The caller owns the handle.
+ * Opens the object for reading and resolves its entry. The caller owns the handle. With
+ * `head`, its first 64 KiB are read beside the stat: for a small body that is all of it
+ * (`bytes`), so a whole-object get waits for one pool round trip fewer, and a cold entry is
+ * hashed from those bytes instead of read again.
  * @throws NotFound, PermissionDenied (a symlink on the way).
  */
 export async function openObject(
   cx: LocalContext,
   key: string,
-): Promise<{ fh: FileHandle; entry: SidecarEntry; size: number }> {
+  options: { head?: boolean } = {},
+): Promise<{ fh: FileHandle; entry: SidecarEntry; size: number; bytes?: Buffer }> {
   const path = bodyPath(cx.root, key);
-  const opened = await openBodyStat(path, key);
-  if (opened === undefined) throw notFound(key);
-  const { fh, st } = opened;
+  const fh = await openBody(path, key);
+  if (fh === undefined) throw notFound(key);
   try {
+    const [stat, head] = await Promise.allSettled([
+      fh.stat({ bigint: true }),
+      options.head ? readHead(fh) : Promise.resolve(undefined),
+    ]);
+    if (stat.status === 'rejected') throw stat.reason;
+    const st = stat.value;
     assertRegularFile(key, st);
-    const entry = await cx.entries.entryFor(key, path, st, fh);
-    return { fh, entry, size: Number(st.size) };
+    const size = Number(st.size);
+    const bytes = head.status === 'fulfilled' && head.value?.length === size ? head.value : undefined;
+    const entry = await cx.entries.entryFor(key, path, st, fh, bytes);
+    return bytes === undefined ? { fh, entry, size } : { fh, entry, size, bytes };
   } catch (error) {
     await fh.close().catch(() => {});
     throw error;
@@ -94,22 +105,9 @@ export async function openObject(
  * @throws NotFound, PermissionDenied, PreconditionFailed (ifMatch).
  */
 export async function readObject(cx: LocalContext, key: string, options: GetOptions): Promise<GetResult> {
-  const path = bodyPath(cx.root, key);
-  const fh = await openBody(path, key);
-  if (fh === undefined) throw notFound(key);
+  // Small gets are latency-bound: a whole-object get reads its head beside the stat.
+  const { fh, entry, size, bytes: known } = await openObject(cx, key, { head: options.range === undefined });
   try {
-    // A whole-body get reads its first 64 KiB beside the stat: for a small body that is all
-    // of it, so the get waits for one pool round trip fewer (small gets are latency-bound).
-    const [stat, head] = await Promise.allSettled([
-      fh.stat({ bigint: true }),
-      options.range === undefined ? readHead(fh) : Promise.resolve(undefined),
-    ]);
-    if (stat.status === 'rejected') throw stat.reason;
-    const st = stat.value;
-    assertRegularFile(key, st);
-    const size = Number(st.size);
-    const known = head.status === 'fulfilled' && head.value?.length === size ? head.value : undefined;
-    const entry = await cx.entries.entryFor(key, path, st, fh, known);
     if (options.ifMatch !== undefined && !etagsMatch(entry.etag, options.ifMatch)) {
       throw new StorageError('PreconditionFailed', `ETag ${entry.etag} does not match ${options.ifMatch}`);
     }

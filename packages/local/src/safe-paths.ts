@@ -1,4 +1,4 @@
-import { type BigIntStats, constants, existsSync, readlinkSync } from 'node:fs';
+import { constants, existsSync, readlinkSync } from 'node:fs';
 import { type FileHandle, lstat, mkdir, open, realpath, stat } from 'node:fs/promises';
 import { StorageError } from '@stowage/core';
 import { errnoCode } from './fs-errors.js';
@@ -66,21 +66,6 @@ export async function openBody(path: string, key: string): Promise<FileHandle | 
   try {
     await assertOpenedAt(fh, path, key);
     return fh;
-  } catch (error) {
-    await fh.close().catch(() => {});
-    throw error;
-  }
-}
-
-/** `openBody` and the opened file's stat. */
-export async function openBodyStat(
-  path: string,
-  key: string,
-): Promise<{ fh: FileHandle; st: BigIntStats } | undefined> {
-  const fh = await openBody(path, key);
-  if (fh === undefined) return undefined;
-  try {
-    return { fh, st: await fh.stat({ bigint: true }) };
   } catch (error) {
     await fh.close().catch(() => {});
     throw error;
